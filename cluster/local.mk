@@ -1,0 +1,1 @@
+# cluster/: sources are added here as the module grows.

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Broker root: owns vhosts, users, listeners and the connection list; ordered start and stop. */
+#include "server/broker.h"
+
+#include "server/conn.h"
+#include "server/hmap.h"
+#include "server/listener.h"
+#include "server/log.h"
+#include "server/mem.h"
+#include "server/settings.h"
+#include "server/user.h"
+#include "server/vhost.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#define WR_MAX_LISTENERS WR_MAX_BINDS
+
+struct wr_conn_ref {
+    TAILQ_ENTRY(wr_conn_ref) link;
+    struct wr_conn *c;
+};
+
+struct wr_broker {
+    struct event_base *base;
+    const struct wr_config *cfg;
+    struct wr_hmap *vhosts;
+    struct wr_hmap *users;
+    struct wr_hmap *conns; /* struct wr_conn * (as bytes) -> itself */
+    struct wr_listener *listeners[WR_MAX_LISTENERS];
+    int nlisteners;
+    bool stopping;
+};
+
+struct wr_broker *
+wr_broker_new(struct event_base *base, const struct wr_config *cfg)
+{
+    struct wr_broker *b = wr_xcalloc(1, sizeof(*b));
+    struct wr_user *u;
+
+    b->base = base;
+    b->cfg = cfg;
+    b->vhosts = wr_hmap_new();
+    b->users = wr_hmap_new();
+    b->conns = wr_hmap_new();
+    wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost),
+                wr_vhost_new(b, cfg->default_vhost));
+    u = wr_user_new(cfg->default_user, cfg->default_pass);
+    /* A-02/C-15: the stock guest account may only log in from loopback */
+    wr_user_set_loopback_only(u,
+                              strcmp(cfg->default_user, "guest") == 0 && cfg->guest_loopback_only);
+    wr_user_grant(u, cfg->default_vhost);
+    wr_hmap_put(b->users, cfg->default_user, strlen(cfg->default_user), u);
+    return b;
+}
+
+int
+wr_broker_start(struct wr_broker *b)
+{
+    static const char *const defaults[] = {"0.0.0.0", "::"};
+    const char *const *addrs = b->cfg->nbinds ? b->cfg->binds : defaults;
+    int n = b->cfg->nbinds ? b->cfg->nbinds : 2;
+    int port = b->cfg->port;
+
+    for (int i = 0; i < n; i++) {
+        struct wr_listener *l = wr_listener_new(b, addrs[i], port);
+        if (l == NULL) {
+            /* a host without IPv6 still serves IPv4 with the default pair */
+            if (b->cfg->nbinds == 0 && i == 1)
+                continue;
+            return -1;
+        }
+        b->listeners[b->nlisteners++] = l;
+        port = wr_listener_port(l); /* --port 0: every address shares the first ephemeral port */
+    }
+    if (b->cfg->ready_file && wr_ready_file_write(b->cfg->ready_file, port) < 0) {
+        wr_log(WR_LOG_ERROR, "cannot write ready file %s", b->cfg->ready_file);
+        return -1;
+    }
+    wr_log(WR_LOG_INFO, "Warren %s started, accepting AMQP 0-9-1 connections on port %d",
+           PACKAGE_VERSION, port);
+    return 0;
+}
+
+void
+wr_broker_shutdown(struct wr_broker *b)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    b->stopping = true;
+    for (int i = 0; i < b->nlisteners; i++)
+        wr_listener_free(b->listeners[i]);
+    b->nlisteners = 0;
+    wr_hmap_iter_init(b->conns, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_conn_force_close(val, 320, "broker forced connection closure with reason 'shutdown'");
+    if (wr_hmap_count(b->conns) == 0)
+        event_base_loopexit(b->base, NULL);
+}
+
+void
+wr_broker_free(struct wr_broker *b)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(b->conns, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_conn_free(val);
+    for (int i = 0; i < b->nlisteners; i++)
+        wr_listener_free(b->listeners[i]);
+    wr_hmap_iter_init(b->vhosts, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_vhost_free(val);
+    wr_hmap_iter_init(b->users, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_user_free(val);
+    wr_hmap_free(b->vhosts);
+    wr_hmap_free(b->users);
+    wr_hmap_free(b->conns);
+    free(b);
+}
+
+struct event_base *
+wr_broker_base(const struct wr_broker *b)
+{
+    return b->base;
+}
+
+const struct wr_config *
+wr_broker_config(const struct wr_broker *b)
+{
+    return b->cfg;
+}
+
+struct wr_vhost *
+wr_broker_vhost(struct wr_broker *b, const char *name, size_t len)
+{
+    return wr_hmap_get(b->vhosts, name, len);
+}
+
+const struct wr_user *
+wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen, const char *pass,
+                       size_t plen)
+{
+    struct wr_user *u = wr_hmap_get(b->users, user, ulen);
+
+    if (u == NULL || !wr_user_check_password(u, pass, plen))
+        return NULL;
+    return u;
+}
+
+void
+wr_broker_conn_add(struct wr_broker *b, struct wr_conn *c)
+{
+    wr_hmap_put(b->conns, &c, sizeof(c), c);
+}
+
+void
+wr_broker_conn_remove(struct wr_broker *b, struct wr_conn *c)
+{
+    wr_hmap_del(b->conns, &c, sizeof(c));
+    if (b->stopping && wr_hmap_count(b->conns) == 0)
+        event_base_loopexit(b->base, NULL);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* The broker root: event base, config, vhosts, users, listeners, connections. */
+#ifndef WR_BROKER_H
+#define WR_BROKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct wr_config;
+struct wr_vhost;
+struct wr_user;
+struct wr_conn;
+
+struct wr_broker;
+
+struct wr_broker *wr_broker_new(struct event_base *base, const struct wr_config *cfg);
+/* Binds the listeners and writes the ready file; returns -1 (logged) on failure. */
+int wr_broker_start(struct wr_broker *b);
+/* Closes every connection with CONNECTION_FORCED and stops the loop once they are gone. */
+void wr_broker_shutdown(struct wr_broker *b);
+void wr_broker_free(struct wr_broker *b);
+
+struct event_base *wr_broker_base(const struct wr_broker *b);
+const struct wr_config *wr_broker_config(const struct wr_broker *b);
+struct wr_vhost *wr_broker_vhost(struct wr_broker *b, const char *name, size_t len);
+/* Checks a password; NULL when the user is unknown or the password wrong. */
+const struct wr_user *wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen,
+                                             const char *pass, size_t plen);
+/* Connection registry, used for shutdown and exclusive-queue ownership. */
+void wr_broker_conn_add(struct wr_broker *b, struct wr_conn *c);
+void wr_broker_conn_remove(struct wr_broker *b, struct wr_conn *c);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* A client connection: socket I/O, the handshake, frame parsing and the error converter. */
+#ifndef WR_CONN_H
+#define WR_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct wr_broker;
+struct wr_queue;
+struct wr_conn;
+
+/* Takes ownership of fd. */
+struct wr_conn *wr_conn_accept(struct wr_broker *b, int fd, const struct sockaddr *peer, int plen);
+/* Sends connection.close with code and text (e.g. CONNECTION_FORCED at shutdown). */
+void wr_conn_force_close(struct wr_conn *c, uint16_t code, const char *text);
+/* Drops the socket at once, tearing down channels and exclusive queues. */
+void wr_conn_free(struct wr_conn *c);
+
+/* Exclusive queues are owned by the declaring connection and deleted with it. */
+void wr_conn_own_queue(struct wr_conn *c, struct wr_queue *q);
+void wr_conn_disown_queue(struct wr_conn *c, struct wr_queue *q);
+
+#endif

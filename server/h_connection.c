@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Connection class: start/start-ok (PLAIN, AMQPLAIN), tune/tune-ok, open, close, update-secret,
+ * and the heartbeat timer (C-01..C-19). */
+#include "server/conn_internal.h"
+
+#include "amqp/frame.h"
+#include "amqp/table.h"
+#include "server/broker.h"
+#include "server/settings.h"
+#include "server/user.h"
+#include "server/vhost.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <string.h>
+
+void wr_conn_start_handshake(struct wr_conn *c);
+void wr_conn_close_after_flush(struct wr_conn *c);
+
+/* Advertised exactly as RabbitMQ 3.10 does, in this order (C-03). */
+static const char *const wr_capabilities[] = {
+        "publisher_confirms",           "exchange_exchange_bindings", "basic.nack",
+        "consumer_cancel_notify",       "connection.blocked",         "consumer_priorities",
+        "authentication_failure_close", "per_consumer_qos",           "direct_reply_to",
+};
+
+static void
+wr_server_properties(struct wr_tbuf *t)
+{
+    struct wr_tbuf caps;
+
+    wr_tbuf_init(&caps);
+    for (size_t i = 0; i < sizeof(wr_capabilities) / sizeof(wr_capabilities[0]); i++)
+        wr_tbuf_bool(&caps, wr_capabilities[i], true);
+    wr_tbuf_nested(t, "capabilities", 'F', &caps);
+    wr_tbuf_free(&caps);
+    wr_tbuf_str(t, "cluster_name", "warren", 6);
+    wr_tbuf_str(t, "copyright", "Copyright (c) Warren contributors", 33);
+    wr_tbuf_str(t, "information", "Licensed under the MPL 2.0", 26);
+    wr_tbuf_str(t, "platform", "C11/libevent", 12);
+    wr_tbuf_str(t, "product", "Warren", 6);
+    wr_tbuf_str(t, "version", PACKAGE_VERSION, strlen(PACKAGE_VERSION));
+}
+
+void
+wr_conn_start_handshake(struct wr_conn *c)
+{
+    struct wr_tbuf props;
+
+    wr_tbuf_init(&props);
+    wr_server_properties(&props);
+    struct wr_m_connection_start m = {
+            .version_major = 0,
+            .version_minor = 9,
+            .server_properties = {props.data, (uint32_t)props.len},
+            .mechanisms = WR_BYTES_LIT("AMQPLAIN PLAIN"),
+            .locales = WR_BYTES_LIT("en_US"),
+    };
+    c->state = WR_CS_START_OK;
+    wr_conn_send(c, 0, WR_M_CONNECTION_START, &m);
+    wr_tbuf_free(&props);
+}
+
+static bool
+wr_cap_on(struct wr_bytes caps, const char *name)
+{
+    struct wr_fvalue v;
+
+    return wr_table_get(caps, name, &v) && v.type == 't' && v.v.b;
+}
+
+static void
+wr_read_client_caps(struct wr_conn *c, struct wr_bytes client_props)
+{
+    struct wr_fvalue v;
+
+    if (!wr_table_get(client_props, "capabilities", &v) || v.type != 'F')
+        return;
+    c->cap_cancel_notify = wr_cap_on(v.v.s, "consumer_cancel_notify");
+    c->cap_blocked = wr_cap_on(v.v.s, "connection.blocked");
+    c->cap_auth_failure_close = wr_cap_on(v.v.s, "authentication_failure_close");
+}
+
+/* PLAIN: [authzid] NUL user NUL password (C-05). */
+static int
+wr_sasl_plain(struct wr_bytes r, struct wr_bytes *user, struct wr_bytes *pass)
+{
+    const uint8_t *nul1 = memchr(r.ptr, 0, r.len), *nul2;
+
+    if (nul1 == NULL)
+        return -1;
+    nul2 = memchr(nul1 + 1, 0, (size_t)(r.ptr + r.len - (nul1 + 1)));
+    if (nul2 == NULL)
+        return -1;
+    *user = (struct wr_bytes){nul1 + 1, (uint32_t)(nul2 - nul1 - 1)};
+    *pass = (struct wr_bytes){nul2 + 1, (uint32_t)(r.ptr + r.len - (nul2 + 1))};
+    return 0;
+}
+
+/* AMQPLAIN: a field table without its length prefix, keys LOGIN and PASSWORD (C-06). */
+static int
+wr_sasl_amqplain(struct wr_bytes r, struct wr_bytes *user, struct wr_bytes *pass)
+{
+    struct wr_fvalue u, p;
+
+    if (wr_table_validate(r) != 0 || !wr_table_get(r, "LOGIN", &u) ||
+        !wr_table_get(r, "PASSWORD", &p) || u.type != 'S' || p.type != 'S')
+        return -1;
+    *user = u.v.s;
+    *pass = p.v.s;
+    return 0;
+}
+
+static int
+wr_auth_refused(struct wr_conn *c, struct wr_bytes mech)
+{
+    wr_log(WR_LOG_WARN, "connection %s: login refused using mechanism %.*s", c->peer, (int)mech.len,
+           (const char *)mech.ptr);
+    /* only clients that asked for it get a close frame; others just lose the socket (C-09) */
+    if (!c->cap_auth_failure_close) {
+        wr_conn_close_after_flush(c);
+        return 0;
+    }
+    c->cur_method = 0;
+    return wr_conn_fail(c, WR_ACCESS_REFUSED,
+                        "Login was refused using authentication mechanism %.*s. For details see "
+                        "the broker logfile.",
+                        (int)mech.len, (const char *)mech.ptr);
+}
+
+static int
+wr_start_ok(struct wr_conn *c, const struct wr_m_connection_start_ok *m)
+{
+    const struct wr_config *cfg = wr_broker_config(c->broker);
+    struct wr_bytes user, pass;
+    int rc;
+
+    wr_read_client_caps(c, m->client_properties);
+    if (wr_bytes_eq_str(m->mechanism, "PLAIN"))
+        rc = wr_sasl_plain(m->response, &user, &pass);
+    else if (wr_bytes_eq_str(m->mechanism, "AMQPLAIN"))
+        rc = wr_sasl_amqplain(m->response, &user, &pass);
+    else
+        return wr_conn_fail(c, WR_COMMAND_INVALID, "unknown authentication mechanism '%.*s'",
+                            (int)m->mechanism.len, (const char *)m->mechanism.ptr);
+    if (rc < 0)
+        return wr_auth_refused(c, m->mechanism);
+    c->user = wr_broker_authenticate(c->broker, (const char *)user.ptr, user.len,
+                                     (const char *)pass.ptr, pass.len);
+    if (c->user == NULL || (wr_user_loopback_only(c->user) && !c->loopback)) {
+        if (c->user != NULL)
+            wr_log(WR_LOG_WARN, "user '%s' can only connect via localhost", wr_user_name(c->user));
+        c->user = NULL;
+        return wr_auth_refused(c, m->mechanism);
+    }
+    struct wr_m_connection_tune t = {.channel_max = cfg->channel_max,
+                                     .frame_max = cfg->frame_max,
+                                     .heartbeat = (uint16_t)cfg->heartbeat};
+    c->state = WR_CS_TUNE_OK;
+    return wr_conn_send(c, 0, WR_M_CONNECTION_TUNE, &t) < 0 ? WR_EXC : 0;
+}
+
+/* The checks RabbitMQ's reader intends for tune-ok (C-12). */
+static int
+wr_tune_check(struct wr_conn *c, const char *field, uint32_t min, uint32_t server, uint32_t client)
+{
+    c->cur_method = WR_M_CONNECTION_TUNE;
+    if (client != 0 && client < min)
+        return wr_conn_fail(c, WR_NOT_ALLOWED,
+                            "negotiated %s = %u is lower than the minimum allowed value (%u)",
+                            field, client, min);
+    if (server != 0 && (client == 0 || client > server))
+        return wr_conn_fail(c, WR_NOT_ALLOWED,
+                            "negotiated %s = %u is higher than the maximum allowed value (%u)",
+                            field, client, server);
+    return 0;
+}
+
+static void
+wr_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_conn *c = arg;
+
+    if (!c->sent)
+        wr_frame_add_heartbeat(wr_conn_out(c));
+    c->sent = false;
+    if (c->received) {
+        c->missed = 0;
+    } else if (++c->missed >= 5) {
+        /* ticks are H/2 apart: the peer has been silent for over 2H (C-13) */
+        wr_log(WR_LOG_WARN, "closing connection %s: missed heartbeats from client, timeout: %us",
+               c->peer, c->heartbeat);
+        wr_conn_free(c);
+        return;
+    }
+    c->received = false;
+}
+
+static int
+wr_tune_ok(struct wr_conn *c, const struct wr_m_connection_tune_ok *m)
+{
+    const struct wr_config *cfg = wr_broker_config(c->broker);
+
+    if (wr_tune_check(c, "frame_max", WR_FRAME_MIN_SIZE, cfg->frame_max, m->frame_max) ||
+        wr_tune_check(c, "channel_max", 0, cfg->channel_max, m->channel_max))
+        return WR_EXC;
+    c->frame_max = m->frame_max ? m->frame_max : cfg->frame_max;
+    c->channel_max = m->channel_max;
+    c->heartbeat = m->heartbeat;
+    if (c->heartbeat > 0) {
+        struct timeval tv = {c->heartbeat / 2, (c->heartbeat % 2) * 500000};
+        c->heartbeat_timer =
+                event_new(wr_broker_base(c->broker), -1, EV_PERSIST, wr_heartbeat_tick, c);
+        evtimer_add(c->heartbeat_timer, &tv);
+    }
+    c->state = WR_CS_OPEN;
+    return 0;
+}
+
+static int
+wr_open(struct wr_conn *c, const struct wr_m_connection_open *m)
+{
+    struct wr_vhost *vh =
+            wr_broker_vhost(c->broker, (const char *)m->virtual_host.ptr, m->virtual_host.len);
+    struct wr_m_connection_open_ok ok = {.reserved_1 = WR_BYTES_LIT("")};
+
+    if (vh == NULL)
+        return wr_conn_fail(c, WR_NOT_ALLOWED, "vhost %.*s not found", (int)m->virtual_host.len,
+                            (const char *)m->virtual_host.ptr);
+    if (!wr_user_has_vhost(c->user, (const char *)m->virtual_host.ptr, m->virtual_host.len))
+        return wr_conn_fail(c, WR_NOT_ALLOWED, "access to vhost '%.*s' refused for user '%s'",
+                            (int)m->virtual_host.len, (const char *)m->virtual_host.ptr,
+                            wr_user_name(c->user));
+    c->vh = vh;
+    c->state = WR_CS_RUNNING;
+    evtimer_del(c->handshake_timer);
+    wr_log(WR_LOG_INFO, "connection %s: user '%s' authenticated and granted access to vhost '%s'",
+           c->peer, wr_user_name(c->user), wr_vhost_name(vh));
+    return wr_conn_send(c, 0, WR_M_CONNECTION_OPEN_OK, &ok) < 0 ? WR_EXC : 0;
+}
+
+static int
+wr_update_secret(struct wr_conn *c, const struct wr_m_connection_update_secret *m)
+{
+    const char *name = wr_user_name(c->user);
+    struct wr_m_connection_update_secret_ok ok = {0};
+
+    if (wr_broker_authenticate(c->broker, name, strlen(name), (const char *)m->new_secret.ptr,
+                               m->new_secret.len) == NULL)
+        return wr_conn_fail(c, WR_NOT_ALLOWED, "New secret was refused by one of the backends");
+    return wr_conn_send(c, 0, WR_M_CONNECTION_UPDATE_SECRET_OK, &ok) < 0 ? WR_EXC : 0;
+}
+
+int
+wr_h_connection(struct wr_conn *c, uint32_t id, const void *m)
+{
+    struct wr_m_connection_close_ok ok = {0};
+
+    switch (id) {
+    case WR_M_CONNECTION_START_OK:
+        if (c->state == WR_CS_START_OK)
+            return wr_start_ok(c, m);
+        break;
+    case WR_M_CONNECTION_TUNE_OK:
+        if (c->state == WR_CS_TUNE_OK)
+            return wr_tune_ok(c, m);
+        break;
+    case WR_M_CONNECTION_OPEN:
+        if (c->state == WR_CS_OPEN)
+            return wr_open(c, m);
+        break;
+    case WR_M_CONNECTION_CLOSE:
+        /* C-16: answer close-ok, then go; channels requeue as they are freed */
+        wr_conn_send(c, 0, WR_M_CONNECTION_CLOSE_OK, &ok);
+        wr_conn_close_after_flush(c);
+        return 0;
+    case WR_M_CONNECTION_CLOSE_OK:
+        if (c->state == WR_CS_CLOSING) {
+            wr_conn_close_after_flush(c);
+            return 0;
+        }
+        break;
+    case WR_M_CONNECTION_UPDATE_SECRET:
+        if (c->state == WR_CS_RUNNING)
+            return wr_update_secret(c, m);
+        break;
+    default:
+        break;
+    }
+    return wr_conn_fail(c, WR_CHANNEL_ERROR, "unexpected method in connection state %s",
+                        c->state == WR_CS_RUNNING ? "running" : "starting");
+}

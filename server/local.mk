@@ -1,0 +1,26 @@
+# server/: the broker.
+include server/route.mk
+libwarren_a_SOURCES += \
+	server/broker.c server/broker.h \
+	server/channel.c server/channel.h \
+	server/settings.c server/settings.h \
+	server/conn.c server/conn.h server/conn_internal.h \
+	server/dispatch.c \
+	server/error.c server/error.h \
+	server/exchange.c server/exchange.h \
+	server/h_basic.c server/h_channel.c server/h_confirm_tx.c server/h_connection.c \
+	server/h_exchange.c server/h_queue.c \
+	server/listener.c server/listener.h \
+	server/log.c server/log.h \
+	server/mem.c server/mem.h \
+	server/msg.c server/msg.h \
+	server/publish.c \
+	server/queue.c server/queue.h \
+	server/queue_args.c server/queue_args.h \
+	server/user.c server/user.h \
+	server/vhost.c server/vhost.h
+
+warren_SOURCES = server/main.c
+warren_LDADD = $(WR_LIBS)
+warrenctl_SOURCES = server/ctl_main.c
+warrenctl_LDADD = $(WR_LIBS)

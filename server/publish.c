@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* The publish path: content header and body frames are assembled into one message allocation
+ * (the only copy of the body), then checked, routed and enqueued (DESIGN.md section 3). */
+#include "server/conn_internal.h"
+
+#include "amqp/props.h"
+#include "amqp/table.h"
+#include "server/broker.h"
+#include "server/mem.h"
+#include "server/msg.h"
+#include "server/settings.h"
+#include "server/user.h"
+#include "server/vhost.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+wr_channel_content_header(struct wr_channel *ch, const uint8_t *p, uint32_t len)
+{
+    struct wr_conn *c = ch->conn;
+    const struct wr_config *cfg = wr_broker_config(c->broker);
+    struct wr_content_header h;
+    struct wr_props props;
+
+    c->cur_method = WR_M_BASIC_PUBLISH;
+    if (ch->ct != WR_CT_HEADER)
+        return wr_conn_fail(c, WR_UNEXPECTED_FRAME,
+                            "expected content body, got non content body frame instead");
+    if (wr_content_header_parse(p, len, &h) < 0 ||
+        wr_props_decode(h.props.ptr, h.props.len, &props) < 0)
+        return wr_conn_fail(c, WR_FRAME_ERROR, "cannot decode content header");
+    if (h.class_id != WR_CLASS_BASIC)
+        return wr_conn_fail(c, WR_UNEXPECTED_FRAME,
+                            "expected content header for class 60, got one for class %u instead",
+                            h.class_id);
+    /* checked before anything is allocated (W-16) */
+    if (h.body_size > cfg->max_message_size)
+        return wr_chan_fail(
+                ch, WR_PRECONDITION_FAILED, "message size %llu is larger than max size %llu",
+                (unsigned long long)h.body_size, (unsigned long long)cfg->max_message_size);
+    ch->pub = wr_msg_new(ch->pub_exchange, ch->pub_exchange_len, ch->pub_rk, ch->pub_rk_len,
+                         h.props.ptr, h.props.len, h.body_size);
+    if (ch->pub == NULL)
+        return wr_conn_fail(c, WR_INTERNAL_ERROR, "out of memory");
+    ch->pub->delivery_mode = (props.flags & WR_P_DELIVERY_MODE) ? props.delivery_mode : 0;
+    ch->pub->priority = (props.flags & WR_P_PRIORITY) ? props.priority : 0;
+    ch->ct = WR_CT_BODY;
+    if (h.body_size == 0)
+        return wr_channel_content_body(ch, NULL, 0);
+    return 0;
+}
+
+static int wr_channel_publish(struct wr_channel *ch, struct wr_msg *m);
+
+int
+wr_channel_content_body(struct wr_channel *ch, const uint8_t *p, uint32_t len)
+{
+    struct wr_conn *c = ch->conn;
+    struct wr_msg *m = ch->pub;
+    int rc;
+
+    c->cur_method = WR_M_BASIC_PUBLISH;
+    if (ch->ct != WR_CT_BODY)
+        return wr_conn_fail(c, WR_UNEXPECTED_FRAME,
+                            "expected content header for class 60, got non content header frame "
+                            "instead");
+    if (len > m->body_size - m->received)
+        return wr_conn_fail(c, WR_FRAME_ERROR,
+                            "content body is larger than the declared %llu bytes",
+                            (unsigned long long)m->body_size);
+    if (len)
+        memcpy(m->body + m->received, p, len);
+    m->received += len;
+    if (m->received < m->body_size)
+        return 0;
+    ch->pub = NULL;
+    ch->ct = WR_CT_IDLE;
+    rc = wr_channel_publish(ch, m);
+    wr_msg_unref(m);
+    return rc;
+}
+
+/* ERR-22: expiration must be a non-negative decimal integer. */
+static int
+wr_check_expiration(struct wr_channel *ch, struct wr_msg *m, struct wr_bytes e)
+{
+    char buf[256], *end;
+    long long v;
+
+    memcpy(buf, e.ptr, e.len);
+    buf[e.len] = '\0';
+    errno = 0;
+    v = strtoll(buf, &end, 10);
+    if (e.len == 0 || *end != '\0' || errno != 0 || buf[0] == '+' || buf[0] == ' ')
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "invalid expiration '%s': no_integer", buf);
+    if (v < 0)
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED,
+                            "invalid expiration '%s': {value_negative,%lld}", buf, v);
+    m->expiration_ms = v;
+    return 0;
+}
+
+/* M-13's checks, in RabbitMQ's order, once the content is complete. */
+static int
+wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
+{
+    struct wr_conn *c = ch->conn;
+    struct wr_exchange *x;
+    struct wr_props props;
+
+    if (ch->pub_immediate)
+        return wr_conn_fail(c, WR_NOT_IMPLEMENTED, "immediate=true");
+    x = wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
+    if (x == NULL)
+        return wr_chan_fail(ch, WR_NOT_FOUND, "no exchange '%.*s' in vhost '%s'", m->exchange_len,
+                            m->exchange, wr_vhost_name(c->vh));
+    if (wr_exchange_opts(x)->internal)
+        return wr_chan_fail(ch, WR_ACCESS_REFUSED,
+                            "cannot publish to internal exchange '%.*s' in vhost '%s'",
+                            m->exchange_len, m->exchange, wr_vhost_name(c->vh));
+    wr_props_decode(m->props, m->props_len, &props);
+    if ((props.flags & WR_P_USER_ID) && !wr_bytes_eq_str(props.user_id, wr_user_name(c->user)))
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED,
+                            "user_id property set to '%.*s' but authenticated user was '%s'",
+                            (int)props.user_id.len, (const char *)props.user_id.ptr,
+                            wr_user_name(c->user));
+    if ((props.flags & WR_P_EXPIRATION) && wr_check_expiration(ch, m, props.expiration) < 0)
+        return WR_EXC;
+    if (ch->tx) {
+        struct wr_txop *op = wr_xcalloc(1, sizeof(*op));
+        op->method = WR_M_BASIC_PUBLISH;
+        op->msg = m;
+        op->mandatory = ch->pub_mandatory;
+        wr_msg_ref(m);
+        STAILQ_INSERT_TAIL(&ch->txops, op, link);
+        return 0;
+    }
+    if (ch->confirm)
+        ch->pub_seq++;
+    return wr_channel_route(ch, m, ch->pub_mandatory);
+}
+
+static void
+wr_channel_return(struct wr_channel *ch, struct wr_msg *m)
+{
+    struct wr_m_basic_return r = {.reply_code = WR_NO_ROUTE,
+                                  .reply_text = WR_BYTES_LIT("NO_ROUTE"),
+                                  .exchange = {(const uint8_t *)m->exchange, m->exchange_len},
+                                  .routing_key = {(const uint8_t *)m->rk, m->rk_len}};
+
+    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_RETURN, &r);
+    wr_channel_write_content(ch->conn, ch->id, m);
+}
+
+int
+wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
+{
+    struct wr_conn *c = ch->conn;
+    struct wr_exchange *x = wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
+    struct wr_route *r = &c->route;
+    struct wr_bytes headers = {NULL, 0};
+    struct wr_props props;
+
+    wr_route_reset(r);
+    if (x != NULL) {
+        /* e2e bindings can lead to a headers exchange, so the headers are always offered */
+        if (wr_props_decode(m->props, m->props_len, &props) == 0 && (props.flags & WR_P_HEADERS))
+            headers = props.headers;
+        wr_exchange_route(x, (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len}, headers, r);
+    }
+    if (r->n == 0 && mandatory)
+        wr_channel_return(ch, m);
+    for (size_t i = 0; i < r->n; i++)
+        wr_queue_push(r->qs[i], m);
+    /* transient messages are confirmed once enqueued; returns precede the ack */
+    if (ch->confirm) {
+        ch->confirm_upto = ch->pub_seq;
+        wr_conn_schedule_flush(c, ch);
+    }
+    return 0;
+}

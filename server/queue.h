@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Queues: ready messages in publish order, consumers, dispatch, requeue to original position. */
+#ifndef WR_QUEUE_H
+#define WR_QUEUE_H
+
+#include "amqp/types.h"
+#include "server/exchange.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+struct wr_vhost;
+struct wr_conn;
+struct wr_channel;
+struct wr_msg;
+
+/* One message in one queue; moves to a channel's unacked map on delivery (never copied). */
+struct wr_qentry {
+    TAILQ_ENTRY(wr_qentry) link;
+    struct wr_msg *msg; /* one ref */
+    uint64_t seq;       /* publish order within the queue; requeue restores it (M-16) */
+    bool redelivered;
+};
+TAILQ_HEAD(wr_qentry_list, wr_qentry);
+
+struct wr_consumer {
+    TAILQ_ENTRY(wr_consumer) qlink;
+    TAILQ_ENTRY(wr_consumer) chlink;
+    struct wr_channel *ch;
+    struct wr_queue *q;
+    char *tag;
+    size_t tag_len;
+    bool no_ack, exclusive;
+    uint32_t prefetch; /* per-consumer limit, 0 = none (P-01) */
+    uint32_t unacked;
+    int32_t priority;
+};
+
+struct wr_queue_opts {
+    bool durable, exclusive, auto_delete;
+    struct wr_conn *owner; /* exclusive owner */
+    struct wr_bytes args;  /* copied */
+};
+
+struct wr_queue;
+
+/* Creates and registers the queue; the vhost holds the first ref. */
+struct wr_queue *wr_queue_new(struct wr_vhost *vh, const char *name, size_t len,
+                              const struct wr_queue_opts *o);
+void wr_queue_ref(struct wr_queue *q);
+void wr_queue_unref(struct wr_queue *q);
+/* Unregisters, drops bindings and ready messages, cancels consumers (notifying them when
+ * notify is set, P-07). Unacked entries stay with their channels. Returns the ready count. */
+uint32_t wr_queue_delete(struct wr_queue *q, bool notify);
+
+const char *wr_queue_name(const struct wr_queue *q);
+struct wr_vhost *wr_queue_vhost(const struct wr_queue *q);
+const struct wr_queue_opts *wr_queue_opts(const struct wr_queue *q);
+bool wr_queue_is_deleted(const struct wr_queue *q);
+uint32_t wr_queue_ready(const struct wr_queue *q);
+uint32_t wr_queue_consumer_count(const struct wr_queue *q);
+bool wr_queue_has_exclusive_consumer(const struct wr_queue *q);
+struct wr_binding_list *wr_queue_bindings(struct wr_queue *q);
+/* True the first time it is called with a given routing generation (route dedupe). */
+bool wr_queue_route_mark(struct wr_queue *q, uint64_t gen);
+
+/* Enqueues m (taking a ref) and dispatches to consumers. */
+void wr_queue_push(struct wr_queue *q, struct wr_msg *m);
+uint32_t wr_queue_purge(struct wr_queue *q);
+/* Pops the head for basic.get; NULL when empty. The entry counts as unacked until settled. */
+struct wr_qentry *wr_queue_get(struct wr_queue *q);
+/* Settles an unacked entry: acked (dropped) or requeued to its original position. */
+void wr_queue_ack(struct wr_queue *q, struct wr_qentry *e);
+void wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e);
+/* Delivers ready messages to consumers that have credit. */
+void wr_queue_dispatch(struct wr_queue *q);
+
+void wr_queue_add_consumer(struct wr_queue *q, struct wr_consumer *c);
+/* Removes c; an auto-delete queue whose last consumer leaves is deleted. */
+void wr_queue_remove_consumer(struct wr_queue *q, struct wr_consumer *c);
+
+#endif

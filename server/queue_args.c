@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Validation texts follow RabbitMQ 3.10's rabbit_amqqueue: "invalid arg 'K' for queue 'Q' in
+ * vhost 'V': <reason printed as an Erlang term>". */
+#include "server/queue_args.h"
+
+#include "amqp/table.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WR_MAX_TTL 315360000000LL /* ten years in ms */
+
+enum wr_arg_check {
+    WR_A_EXPIRES,
+    WR_A_TTL,
+    WR_A_DLX,
+    WR_A_DLRK,
+    WR_A_NONNEG,
+    WR_A_PRIORITY,
+    WR_A_OVERFLOW,
+    WR_A_MODE,
+    WR_A_BOOL,
+    WR_A_QTYPE,
+    WR_A_VERSION,
+    WR_A_LOCATOR,
+    WR_A_ANY
+};
+
+static const struct {
+    const char *key;
+    enum wr_arg_check check;
+    bool compared; /* part of the classic queue's equivalence check */
+} wr_qargs[] = {
+        {"x-expires", WR_A_EXPIRES, true},
+        {"x-message-ttl", WR_A_TTL, true},
+        {"x-dead-letter-exchange", WR_A_DLX, true},
+        {"x-dead-letter-routing-key", WR_A_DLRK, true},
+        {"x-max-length", WR_A_NONNEG, true},
+        {"x-max-length-bytes", WR_A_NONNEG, true},
+        {"x-max-in-memory-length", WR_A_NONNEG, false},
+        {"x-max-in-memory-bytes", WR_A_NONNEG, false},
+        {"x-max-priority", WR_A_PRIORITY, true},
+        {"x-overflow", WR_A_OVERFLOW, true},
+        {"x-queue-mode", WR_A_MODE, true},
+        {"x-single-active-consumer", WR_A_BOOL, true},
+        {"x-queue-type", WR_A_QTYPE, true},
+        {"x-queue-version", WR_A_VERSION, true},
+        {"x-queue-master-locator", WR_A_LOCATOR, true},
+        {"x-delivery-limit", WR_A_NONNEG, false},
+};
+
+static bool
+wr_str_in(const struct wr_fvalue *v, const char *const *set)
+{
+    for (; *set; set++) {
+        if (wr_bytes_eq_str(v->v.s, *set))
+            return true;
+    }
+    return false;
+}
+
+static int
+wr_check_int(const struct wr_fvalue *v, char *why, size_t cap)
+{
+    if (wr_fvalue_is_int(v))
+        return 0;
+    snprintf(why, cap, "\"expected integer, got %s\"", wr_fvalue_type_name(v->type));
+    return -1;
+}
+
+/* Fills why with the Erlang-printed reason; -2 means a type error with its own text (ERR-15). */
+static int
+wr_check_arg(enum wr_arg_check ck, const struct wr_fvalue *v, struct wr_bytes args, char *why,
+             size_t cap)
+{
+    static const char *const overflow[] = {"drop-head", "reject-publish", "reject-publish-dlx",
+                                           NULL};
+    static const char *const modes[] = {"default", "lazy", NULL};
+    static const char *const qtypes[] = {"classic", "quorum", "stream", NULL};
+    static const char *const locators[] = {"min-masters", "client-local", "random", NULL};
+    struct wr_fvalue dlx;
+
+    switch (ck) {
+    case WR_A_EXPIRES:
+    case WR_A_TTL:
+    case WR_A_NONNEG:
+    case WR_A_PRIORITY:
+        if (wr_check_int(v, why, cap) < 0)
+            return -1;
+        if (ck == WR_A_EXPIRES && v->v.i == 0)
+            return snprintf(why, cap, "{value_zero,0}"), -1;
+        if (v->v.i < 0)
+            return snprintf(why, cap, "{value_negative,%lld}", (long long)v->v.i), -1;
+        if ((ck == WR_A_EXPIRES || ck == WR_A_TTL) && v->v.i > WR_MAX_TTL)
+            return snprintf(why, cap, "{value_too_large,%lld,%lld}", (long long)v->v.i, WR_MAX_TTL),
+                   -1;
+        if (ck == WR_A_PRIORITY && v->v.i > 255)
+            return snprintf(why, cap, "{max_value_exceeded,%lld}", (long long)v->v.i), -1;
+        return 0;
+    case WR_A_DLX:
+    case WR_A_DLRK:
+        if (v->type != 'S')
+            return -2;
+        if (ck == WR_A_DLRK && !wr_table_get(args, "x-dead-letter-exchange", &dlx))
+            return snprintf(why, cap, "routing_key_but_no_dlx_defined"), -1;
+        return 0;
+    case WR_A_OVERFLOW:
+        if (v->type != 'S' || !wr_str_in(v, overflow))
+            return snprintf(why, cap, "invalid_overflow"), -1;
+        return 0;
+    case WR_A_MODE:
+    case WR_A_QTYPE:
+    case WR_A_LOCATOR:
+        if (v->type == 'S' && wr_str_in(v, ck == WR_A_MODE    ? modes
+                                           : ck == WR_A_QTYPE ? qtypes
+                                                              : locators))
+            return 0;
+        snprintf(why, cap, "\"unsupported queue %s '%.*s'\"",
+                 ck == WR_A_MODE    ? "mode"
+                 : ck == WR_A_QTYPE ? "type"
+                                    : "master locator",
+                 v->type == 'S' ? (int)v->v.s.len : 0,
+                 v->type == 'S' ? (const char *)v->v.s.ptr : "");
+        return -1;
+    case WR_A_BOOL:
+        if (v->type != 't')
+            return snprintf(why, cap, "{unacceptable_type,%s}", wr_fvalue_type_name(v->type)), -1;
+        return 0;
+    case WR_A_VERSION:
+        if (wr_check_int(v, why, cap) < 0)
+            return -1;
+        if (v->v.i != 1 && v->v.i != 2)
+            return snprintf(why, cap, "{unsupported_queue_version,%lld}", (long long)v->v.i), -1;
+        return 0;
+    case WR_A_ANY:
+        return 0;
+    }
+    return 0;
+}
+
+int
+wr_queue_args_validate(struct wr_bytes args, const char *qname, const char *vhost, char *err,
+                       size_t errcap)
+{
+    struct wr_fvalue v;
+    char why[300];
+
+    for (size_t i = 0; i < sizeof(wr_qargs) / sizeof(wr_qargs[0]); i++) {
+        if (!wr_table_get(args, wr_qargs[i].key, &v))
+            continue;
+        int rc = wr_check_arg(wr_qargs[i].check, &v, args, why, sizeof(why));
+        if (rc == -2) {
+            snprintf(err, errcap, "invalid type '%s' for arg '%s' in queue '%s' in vhost '%s'",
+                     wr_fvalue_type_name(v.type), wr_qargs[i].key, qname, vhost);
+            return -1;
+        }
+        if (rc < 0) {
+            snprintf(err, errcap, "invalid arg '%s' for queue '%s' in vhost '%s': %s",
+                     wr_qargs[i].key, qname, vhost, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* x-queue-type 'classic' is the same as no x-queue-type at all (Q-03). */
+static bool
+wr_qarg_get(struct wr_bytes args, const char *key, struct wr_fvalue *v)
+{
+    if (!wr_table_get(args, key, v))
+        return false;
+    return !(strcmp(key, "x-queue-type") == 0 && v->type == 'S' &&
+             wr_bytes_eq_str(v->v.s, "classic"));
+}
+
+static void
+wr_qarg_render(bool present, const struct wr_fvalue *v, bool plain, char *buf, size_t cap)
+{
+    char val[200];
+
+    if (!present) {
+        snprintf(buf, cap, "none");
+        return;
+    }
+    wr_fvalue_render(v, val, sizeof(val));
+    if (plain)
+        snprintf(buf, cap, "'%s'", val);
+    else
+        snprintf(buf, cap, "the value '%s' of type '%s'", val, wr_fvalue_type_name(v->type));
+}
+
+static bool
+wr_same_class(const struct wr_fvalue *a, const struct wr_fvalue *b)
+{
+    if (wr_fvalue_is_int(a) && wr_fvalue_is_int(b))
+        return true;
+    return a->type == b->type;
+}
+
+int
+wr_queue_args_equivalent(struct wr_bytes got, struct wr_bytes cur, const char *qname,
+                         const char *vhost, char *err, size_t errcap)
+{
+    struct wr_fvalue a, b;
+    char ra[256], rb[256];
+
+    for (size_t i = 0; i < sizeof(wr_qargs) / sizeof(wr_qargs[0]); i++) {
+        if (!wr_qargs[i].compared)
+            continue;
+        bool ha = wr_qarg_get(got, wr_qargs[i].key, &a);
+        bool hb = wr_qarg_get(cur, wr_qargs[i].key, &b);
+        if (!ha && !hb)
+            continue;
+        if (ha && hb && wr_fvalue_equal(&a, &b))
+            continue;
+        bool plain = ha && hb && wr_same_class(&a, &b);
+        wr_qarg_render(ha, &a, plain, ra, sizeof(ra));
+        wr_qarg_render(hb, &b, plain, rb, sizeof(rb));
+        snprintf(
+                err, errcap,
+                "inequivalent arg '%s' for queue '%s' in vhost '%s': received %s but current is %s",
+                wr_qargs[i].key, qname, vhost, ra, rb);
+        return -1;
+    }
+    return 0;
+}

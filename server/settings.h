@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Broker configuration: defaults, rabbitmq.conf-style file and command line. Immutable after start.
+ */
+#ifndef WR_SETTINGS_H
+#define WR_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WR_MAX_BINDS 8
+
+struct wr_config {
+    int port; /* listeners.tcp.default; 0 = ephemeral */
+    const char *binds[WR_MAX_BINDS];
+    int nbinds;
+    const char *data_dir;
+    const char *ready_file;
+    int log_level; /* enum wr_log_level */
+    const char *default_user;
+    const char *default_pass;
+    const char *default_vhost;
+    bool guest_loopback_only; /* loopback_users.guest */
+    uint32_t heartbeat;       /* seconds offered in connection.tune */
+    uint32_t frame_max;
+    uint16_t channel_max;
+    uint64_t max_message_size;
+    uint32_t handshake_timeout_ms;
+    uint32_t consumer_timeout_ms; /* 0 = off */
+};
+
+void wr_config_defaults(struct wr_config *cfg);
+/* Reads a rabbitmq.conf-style file; on error returns -1 with a message naming the line in err. */
+int wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap);
+/* Parses argv; returns 0 to run, 1 when --help was printed, -1 on a usage error (printed). */
+int wr_config_args(struct wr_config *cfg, int argc, char **argv);
+
+#endif

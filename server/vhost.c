@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Vhost registry of exchanges and queues. */
+#include "server/vhost.h"
+
+#include "server/exchange.h"
+#include "server/hmap.h"
+#include "server/log.h"
+#include "server/mem.h"
+#include "server/queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct wr_vhost {
+    char *name;
+    struct wr_broker *broker;
+    struct wr_hmap *exchanges;
+    struct wr_hmap *queues;
+};
+
+static const struct {
+    const char *name;
+    enum wr_xtype type;
+    bool internal;
+} wr_predeclared[] = {
+        {"", WR_X_DIRECT, false},
+        {"amq.direct", WR_X_DIRECT, false},
+        {"amq.fanout", WR_X_FANOUT, false},
+        {"amq.topic", WR_X_TOPIC, false},
+        {"amq.headers", WR_X_HEADERS, false},
+        {"amq.match", WR_X_HEADERS, false},
+        {"amq.rabbitmq.trace", WR_X_TOPIC, true},
+};
+
+struct wr_vhost *
+wr_vhost_new(struct wr_broker *b, const char *name)
+{
+    struct wr_vhost *vh = wr_xcalloc(1, sizeof(*vh));
+
+    vh->name = wr_xstrdup(name);
+    vh->broker = b;
+    vh->exchanges = wr_hmap_new();
+    vh->queues = wr_hmap_new();
+    for (size_t i = 0; i < sizeof(wr_predeclared) / sizeof(wr_predeclared[0]); i++) {
+        struct wr_exchange_opts o = {.type = wr_predeclared[i].type,
+                                     .durable = true,
+                                     .internal = wr_predeclared[i].internal};
+        const char *xn = wr_predeclared[i].name;
+        wr_exchange_new(vh, xn, strlen(xn), &o);
+    }
+    return vh;
+}
+
+void
+wr_vhost_free(struct wr_vhost *vh)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    if (vh == NULL)
+        return;
+    wr_hmap_iter_init(vh->queues, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_queue_delete(val, false);
+    wr_hmap_iter_init(vh->exchanges, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_exchange_delete(val);
+    wr_hmap_free(vh->exchanges);
+    wr_hmap_free(vh->queues);
+    free(vh->name);
+    free(vh);
+}
+
+const char *
+wr_vhost_name(const struct wr_vhost *vh)
+{
+    return vh->name;
+}
+
+struct wr_broker *
+wr_vhost_broker(const struct wr_vhost *vh)
+{
+    return vh->broker;
+}
+
+struct wr_exchange *
+wr_vhost_exchange(const struct wr_vhost *vh, const char *name, size_t len)
+{
+    return wr_hmap_get(vh->exchanges, name, len);
+}
+
+struct wr_queue *
+wr_vhost_queue(const struct wr_vhost *vh, const char *name, size_t len)
+{
+    return wr_hmap_get(vh->queues, name, len);
+}
+
+void
+wr_vhost_add_exchange(struct wr_vhost *vh, struct wr_exchange *x)
+{
+    const char *n = wr_exchange_name(x);
+
+    if (wr_hmap_put(vh->exchanges, n, strlen(n), x) != 0)
+        wr_panic("exchange '%s' registered twice", n);
+}
+
+void
+wr_vhost_remove_exchange(struct wr_vhost *vh, struct wr_exchange *x)
+{
+    const char *n = wr_exchange_name(x);
+
+    wr_hmap_del(vh->exchanges, n, strlen(n));
+}
+
+void
+wr_vhost_add_queue(struct wr_vhost *vh, struct wr_queue *q)
+{
+    const char *n = wr_queue_name(q);
+
+    if (wr_hmap_put(vh->queues, n, strlen(n), q) != 0)
+        wr_panic("queue '%s' registered twice", n);
+}
+
+void
+wr_vhost_remove_queue(struct wr_vhost *vh, struct wr_queue *q)
+{
+    const char *n = wr_queue_name(q);
+
+    wr_hmap_del(vh->queues, n, strlen(n));
+}
+
+struct wr_hmap *
+wr_vhost_queues(const struct wr_vhost *vh)
+{
+    return vh->queues;
+}

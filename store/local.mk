@@ -1,0 +1,1 @@
+# store/: sources are added here as the module grows.

@@ -1,0 +1,9 @@
+# Tests: unit drivers (cmocka), integration (rabbitmq-c against a real broker), fuzz corpus replay.
+TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CMOCKA_CFLAGS) $(RABBITMQ_CFLAGS)
+TEST_LIBS = $(WR_LIBS) $(CMOCKA_LIBS) $(RABBITMQ_LIBS)
+
+include tests/unit/codec.mk
+include tests/unit/route.mk
+include tests/unit/server.mk
+include tests/fuzz/local.mk
+include tests/integration/local.mk
