@@ -29,6 +29,7 @@ struct wr_broker {
     struct wr_hmap *vhosts;
     struct wr_hmap *users;
     struct wr_hmap *conns; /* struct wr_conn * (as bytes) -> itself */
+    struct wr_hmap *replies;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
     int nlisteners;
     bool stopping;
@@ -45,6 +46,7 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     b->vhosts = wr_hmap_new();
     b->users = wr_hmap_new();
     b->conns = wr_hmap_new();
+    b->replies = wr_hmap_new();
     wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost),
                 wr_vhost_new(b, cfg->default_vhost));
     u = wr_user_new(cfg->default_user, cfg->default_pass);
@@ -125,6 +127,7 @@ wr_broker_free(struct wr_broker *b)
     wr_hmap_free(b->vhosts);
     wr_hmap_free(b->users);
     wr_hmap_free(b->conns);
+    wr_hmap_free(b->replies);
     free(b);
 }
 
@@ -169,4 +172,10 @@ wr_broker_conn_remove(struct wr_broker *b, struct wr_conn *c)
     wr_hmap_del(b->conns, &c, sizeof(c));
     if (b->stopping && wr_hmap_count(b->conns) == 0)
         event_base_loopexit(b->base, NULL);
+}
+
+struct wr_hmap *
+wr_broker_reply_map(struct wr_broker *b)
+{
+    return b->replies;
 }

@@ -27,6 +27,8 @@ struct wr_vhost *wr_broker_vhost(struct wr_broker *b, const char *name, size_t l
 /* Checks a password; NULL when the user is unknown or the password wrong. */
 const struct wr_user *wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen,
                                              const char *pass, size_t plen);
+/* Direct reply-to addresses (key -> struct wr_channel *). */
+struct wr_hmap *wr_broker_reply_map(struct wr_broker *b);
 /* Connection registry, used for shutdown and exclusive-queue ownership. */
 void wr_broker_conn_add(struct wr_broker *b, struct wr_conn *c);
 void wr_broker_conn_remove(struct wr_broker *b, struct wr_conn *c);

@@ -97,6 +97,7 @@ wr_channel_teardown(struct wr_channel *ch)
         wr_consumer_free(c);
     }
     wr_txops_clear(ch);
+    wr_reply_channel_gone(ch);
     if (ch->flush_queued) {
         TAILQ_REMOVE(&ch->conn->flush_list, ch, flush_link);
         ch->flush_queued = false;
@@ -251,10 +252,12 @@ wr_unacked_settle(struct wr_channel *ch, struct wr_unacked *u, bool ack, bool re
     ch->nunacked--;
     if (u->c)
         u->c->unacked--;
-    if (ack || !requeue)
+    if (ack)
         wr_queue_ack(u->q, u->e);
-    else
+    else if (requeue)
         wr_queue_requeue(u->q, u->e);
+    else
+        wr_queue_reject(u->q, u->e);
     wr_queue_unref(u->q);
     free(u);
 }

@@ -87,6 +87,9 @@ struct wr_channel {
     /* transactions */
     bool tx;
     struct wr_txop_list txops;
+    /* direct reply-to pseudo-consumer: its tag and the channel's reply address */
+    char *reply_tag;
+    char *reply_key;
     /* name of the last queue declared, for the empty-name shortcuts (M-05) */
     char last_queue[256];
 };
@@ -163,8 +166,22 @@ int wr_channel_settle(struct wr_channel *ch, uint64_t tag, bool multiple, bool r
 void wr_channel_requeue_all(struct wr_channel *ch);
 /* Routes and enqueues a complete message (also used by tx.commit). */
 int wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory);
+int wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
+                          const struct wr_bytes *keys, size_t nkeys, struct wr_bytes headers);
 /* Writes header and body frames of m on channel id. */
 void wr_channel_write_content(struct wr_conn *c, uint16_t id, const struct wr_msg *m);
+
+/* reply_to.c: direct reply-to (X-10, ERR-24, ERR-25) */
+bool wr_reply_is_pseudo(struct wr_bytes queue);
+int wr_reply_consume(struct wr_channel *ch, struct wr_bytes tag, bool no_ack, bool no_wait);
+bool wr_reply_cancel(struct wr_channel *ch, struct wr_bytes tag);
+void wr_reply_channel_gone(struct wr_channel *ch);
+/* Rewrites reply_to = amq.rabbitmq.reply-to into this channel's address; *m may be replaced. */
+int wr_reply_rewrite(struct wr_channel *ch, struct wr_msg **m);
+/* True when m is addressed to a reply address via the default exchange: delivered or dropped. */
+bool wr_reply_route(struct wr_channel *ch, struct wr_msg *m);
+/* Passive declare of a reply address: 1 if its consumer is alive, 0 if not, -1 if not one. */
+int wr_reply_declare(struct wr_channel *ch, struct wr_bytes name);
 
 /* dispatch.c */
 int wr_dispatch_method(struct wr_conn *c, uint16_t ch, const uint8_t *p, uint32_t len);

@@ -45,6 +45,7 @@ struct wr_exchange {
     struct wr_hmap *direct; /* key -> struct wr_bucket */
     struct wr_topic *topic;
     uint64_t route_mark;
+    uint64_t ae_mark;
     bool is_default;
 };
 
@@ -279,13 +280,19 @@ wr_bindings_drop_dest(struct wr_binding_list *l)
         wr_binding_drop(b);
 }
 
-static void wr_route_from(struct wr_exchange *x, struct wr_bytes rk, struct wr_bytes headers,
-                          struct wr_route *r, uint64_t gen);
+struct wr_route_ctx {
+    struct wr_bytes rk, headers;
+    struct wr_route *r;
+    uint64_t xgen; /* per routing key: e2e cycles terminate */
+    uint64_t qgen; /* per publish: each queue once */
+};
+
+static void wr_route_from(struct wr_exchange *x, const struct wr_route_ctx *t);
 
 static void
-wr_route_add(struct wr_route *r, struct wr_queue *q, uint64_t gen)
+wr_route_add(struct wr_route *r, struct wr_queue *q, uint64_t qgen)
 {
-    if (!wr_queue_route_mark(q, gen))
+    if (!wr_queue_route_mark(q, qgen))
         return;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 8;
@@ -295,67 +302,55 @@ wr_route_add(struct wr_route *r, struct wr_queue *q, uint64_t gen)
 }
 
 static void
-wr_route_binding(struct wr_binding *b, struct wr_bytes rk, struct wr_bytes headers,
-                 struct wr_route *r, uint64_t gen)
+wr_route_binding(struct wr_binding *b, const struct wr_route_ctx *t)
 {
     if (b->q)
-        wr_route_add(r, b->q, gen);
+        wr_route_add(t->r, b->q, t->qgen);
     else
-        wr_route_from(b->xdest, rk, headers, r, gen);
+        wr_route_from(b->xdest, t);
 }
-
-struct wr_topic_ctx {
-    struct wr_bytes rk, headers;
-    struct wr_route *r;
-    uint64_t gen;
-};
 
 static void
 wr_route_topic_cb(void *dest, void *arg)
 {
-    struct wr_topic_ctx *t = arg;
-
-    wr_route_binding(dest, t->rk, t->headers, t->r, t->gen);
+    wr_route_binding(dest, arg);
 }
 
 static void
-wr_route_from(struct wr_exchange *x, struct wr_bytes rk, struct wr_bytes headers,
-              struct wr_route *r, uint64_t gen)
+wr_route_from(struct wr_exchange *x, const struct wr_route_ctx *t)
 {
     struct wr_binding *b;
     struct wr_bucket *bk;
 
-    if (x->route_mark == gen)
+    if (x->route_mark == t->xgen)
         return; /* e2e cycles terminate */
-    x->route_mark = gen;
+    x->route_mark = t->xgen;
     if (x->is_default) {
-        struct wr_queue *q = wr_vhost_queue(x->vh, (const char *)rk.ptr, rk.len);
+        struct wr_queue *q = wr_vhost_queue(x->vh, (const char *)t->rk.ptr, t->rk.len);
         if (q != NULL)
-            wr_route_add(r, q, gen);
+            wr_route_add(t->r, q, t->qgen);
         return;
     }
     switch (x->o.type) {
     case WR_X_DIRECT:
-        bk = wr_hmap_get(x->direct, (const char *)rk.ptr, rk.len);
+        bk = wr_hmap_get(x->direct, (const char *)t->rk.ptr, t->rk.len);
         if (bk != NULL) {
             TAILQ_FOREACH(b, &bk->list, key_link)
-                wr_route_binding(b, rk, headers, r, gen);
+                wr_route_binding(b, t);
         }
         break;
     case WR_X_FANOUT:
         TAILQ_FOREACH(b, &x->bindings, src_link)
-            wr_route_binding(b, rk, headers, r, gen);
+            wr_route_binding(b, t);
         break;
-    case WR_X_TOPIC: {
-        struct wr_topic_ctx t = {rk, headers, r, gen};
-        wr_topic_match(x->topic, (const char *)rk.ptr, rk.len, wr_route_topic_cb, &t);
+    case WR_X_TOPIC:
+        wr_topic_match(x->topic, (const char *)t->rk.ptr, t->rk.len, wr_route_topic_cb, (void *)t);
         break;
-    }
     case WR_X_HEADERS:
         TAILQ_FOREACH(b, &x->bindings, src_link) {
             struct wr_bytes a = {b->args, b->args_len};
-            if (wr_headers_match(a, b->xmatch, headers))
-                wr_route_binding(b, rk, headers, r, gen);
+            if (wr_headers_match(a, b->xmatch, t->headers))
+                wr_route_binding(b, t);
         }
         break;
     }
@@ -372,17 +367,37 @@ wr_exchange_alternate(const struct wr_exchange *x)
     return wr_vhost_exchange(x->vh, (const char *)v.v.s.ptr, v.v.s.len);
 }
 
+static void
+wr_route_all(struct wr_exchange *x, const struct wr_bytes *keys, size_t nkeys,
+             struct wr_bytes headers, struct wr_route *r, uint64_t qgen)
+{
+    for (size_t i = 0; i < nkeys; i++) {
+        struct wr_route_ctx t = {keys[i], headers, r, ++wr_route_gen, qgen};
+        wr_route_from(x, &t);
+    }
+}
+
+void
+wr_exchange_route_keys(struct wr_exchange *x, const struct wr_bytes *keys, size_t nkeys,
+                       struct wr_bytes headers, struct wr_route *r)
+{
+    uint64_t qgen = ++wr_route_gen, aegen = ++wr_route_gen;
+    size_t before = r->n;
+
+    wr_route_all(x, keys, nkeys, headers, r, qgen);
+    /* unroutable: follow the chain of alternate exchanges until one routes; loops stop */
+    x->ae_mark = aegen;
+    while (r->n == before && (x = wr_exchange_alternate(x)) != NULL && x->ae_mark != aegen) {
+        x->ae_mark = aegen;
+        wr_route_all(x, keys, nkeys, headers, r, qgen);
+    }
+}
+
 void
 wr_exchange_route(struct wr_exchange *x, struct wr_bytes rk, struct wr_bytes headers,
                   struct wr_route *r)
 {
-    uint64_t gen = ++wr_route_gen;
-    size_t before = r->n;
-
-    wr_route_from(x, rk, headers, r, gen);
-    /* unroutable: follow the chain of alternate exchanges; a loop stops at a visited one */
-    while (r->n == before && (x = wr_exchange_alternate(x)) != NULL && x->route_mark != gen)
-        wr_route_from(x, rk, headers, r, gen);
+    wr_exchange_route_keys(x, &rk, 1, headers, r);
 }
 
 void

@@ -61,6 +61,9 @@ void wr_bindings_drop_dest(struct wr_binding_list *l);
 /* Routes m (routing key rk, message headers table) from x, appending queues to r. */
 void wr_exchange_route(struct wr_exchange *x, struct wr_bytes rk, struct wr_bytes headers,
                        struct wr_route *r);
+/* The same with several routing keys (CC/BCC, dead-lettering); each queue appears once. */
+void wr_exchange_route_keys(struct wr_exchange *x, const struct wr_bytes *keys, size_t nkeys,
+                            struct wr_bytes headers, struct wr_route *r);
 void wr_route_reset(struct wr_route *r);
 void wr_route_free(struct wr_route *r);
 

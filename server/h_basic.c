@@ -107,6 +107,13 @@ wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
     struct wr_bytes t = m->consumer_tag;
     int32_t prio;
 
+    if (wr_reply_is_pseudo(m->queue)) {
+        if (t.len == 0) {
+            wr_gen_ctag(tag);
+            t = wr_bytes_str(tag);
+        }
+        return wr_reply_consume(ch, t, m->no_ack, m->no_wait);
+    }
     if (wr_basic_queue(ch, m->queue, &q) < 0)
         return WR_EXC;
     if (t.len == 0) {
@@ -150,6 +157,8 @@ wr_cancel(struct wr_channel *ch, const struct wr_m_basic_cancel *m)
     /* unknown tags are acknowledged anyway (M-12); the tag view points into the frame */
     if (c != NULL)
         wr_channel_cancel_consumer(ch, c);
+    else
+        wr_reply_cancel(ch, m->consumer_tag);
     if (m->no_wait)
         return 0;
     return wr_send_or_exc(ch, WR_M_BASIC_CANCEL_OK, &ok);
@@ -176,6 +185,7 @@ wr_get(struct wr_channel *ch, const struct wr_m_basic_get *m)
 
     if (wr_basic_queue(ch, m->queue, &q) < 0)
         return WR_EXC;
+    wr_queue_touch(q);
     e = wr_queue_get(q);
     if (e == NULL) {
         struct wr_m_basic_get_empty empty = {.reserved_1 = WR_BYTES_LIT("")};

@@ -148,8 +148,17 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
     char gen[32], cname[256], err[600];
 
     if (m->passive) {
+        int alive = wr_reply_declare(ch, m->queue);
+        if (alive == 1) {
+            struct wr_m_queue_declare_ok ok = {.queue = m->queue, .consumer_count = 1};
+            return m->no_wait ? 0 : wr_conn_send(ch->conn, ch->id, WR_M_QUEUE_DECLARE_OK, &ok);
+        }
+        if (alive == 0)
+            return wr_chan_fail(ch, WR_NOT_FOUND, "no queue '" NAMEF "' in vhost '%s'",
+                                NAMEA(m->queue), wr_vh(ch));
         if (wr_queue_name_arg(ch, m->queue, &name) < 0 || wr_queue_lookup(ch, name, &q) < 0)
             return WR_EXC;
+        wr_queue_touch(q);
         return wr_declare_ok(ch, q, m->no_wait);
     }
     if (name.len == 0) {
@@ -160,6 +169,7 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
     if (q != NULL) {
         if (wr_queue_equiv(ch, m, q) < 0)
             return WR_EXC;
+        wr_queue_touch(q); /* a redeclare renews the x-expires lease (T-03) */
         return wr_declare_ok(ch, q, m->no_wait);
     }
     if (name.len >= 4 && memcmp(name.ptr, "amq.", 4) == 0 && m->queue.len > 0)
@@ -168,7 +178,9 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
     if (wr_table_validate(m->arguments) != 0)
         return wr_conn_fail(ch->conn, WR_FRAME_ERROR, "cannot decode arguments");
     snprintf(cname, sizeof(cname), NAMEF, NAMEA(name));
-    if (wr_queue_args_validate(m->arguments, cname, wr_vh(ch), err, sizeof(err)) < 0)
+    if (wr_queue_args_validate(m->arguments, cname, wr_vh(ch), err, sizeof(err)) < 0 ||
+        wr_queue_type_check(m->arguments, m->durable, m->exclusive, m->auto_delete,
+                            m->queue.len == 0, cname, wr_vh(ch), err, sizeof(err)) < 0)
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);
     struct wr_queue_opts o = {.durable = m->durable && !m->exclusive,
                               .exclusive = m->exclusive,

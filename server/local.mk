@@ -14,7 +14,11 @@ libwarren_a_SOURCES += \
 	server/log.c server/log.h \
 	server/mem.c server/mem.h \
 	server/msg.c server/msg.h \
+	server/msg_headers.c server/msg_headers.h \
+	server/deadletter.c server/deadletter.h \
+	server/queue_expiry.c server/queue_internal.h \
 	server/publish.c \
+	server/reply_to.c \
 	server/queue.c server/queue.h \
 	server/queue_args.c server/queue_args.h \
 	server/user.c server/user.h \

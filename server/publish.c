@@ -8,6 +8,7 @@
 #include "server/broker.h"
 #include "server/mem.h"
 #include "server/msg.h"
+#include "server/msg_headers.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
@@ -128,6 +129,10 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
                             wr_user_name(c->user));
     if ((props.flags & WR_P_EXPIRATION) && wr_check_expiration(ch, m, props.expiration) < 0)
         return WR_EXC;
+    int rewritten = wr_reply_rewrite(ch, &m);
+    if (rewritten < 0)
+        return WR_EXC;
+    int rc = 0;
     if (ch->tx) {
         struct wr_txop *op = wr_xcalloc(1, sizeof(*op));
         op->method = WR_M_BASIC_PUBLISH;
@@ -135,11 +140,14 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
         op->mandatory = ch->pub_mandatory;
         wr_msg_ref(m);
         STAILQ_INSERT_TAIL(&ch->txops, op, link);
-        return 0;
+    } else {
+        if (ch->confirm)
+            ch->pub_seq++;
+        rc = wr_channel_route(ch, m, ch->pub_mandatory);
     }
-    if (ch->confirm)
-        ch->pub_seq++;
-    return wr_channel_route(ch, m, ch->pub_mandatory);
+    if (rewritten)
+        wr_msg_unref(m);
+    return rc;
 }
 
 static void
@@ -154,30 +162,81 @@ wr_channel_return(struct wr_channel *ch, struct wr_msg *m)
     wr_channel_write_content(ch->conn, ch->id, m);
 }
 
+/* Confirms go out in publish order: acks owed so far are flushed before a nack. */
+static void
+wr_channel_confirm(struct wr_channel *ch, bool nack)
+{
+    if (!nack) {
+        ch->confirm_upto = ch->pub_seq;
+        wr_conn_schedule_flush(ch->conn, ch);
+        return;
+    }
+    ch->confirm_upto = ch->pub_seq - 1;
+    wr_channel_flush_confirms(ch);
+    struct wr_m_basic_nack n = {.delivery_tag = ch->pub_seq};
+    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_NACK, &n);
+    ch->confirmed = ch->confirm_upto = ch->pub_seq;
+}
+
 int
-wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
+wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
+                      const struct wr_bytes *keys, size_t nkeys, struct wr_bytes headers)
 {
     struct wr_conn *c = ch->conn;
     struct wr_exchange *x = wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
     struct wr_route *r = &c->route;
-    struct wr_bytes headers = {NULL, 0};
-    struct wr_props props;
+    bool rejected = false;
 
     wr_route_reset(r);
-    if (x != NULL) {
-        /* e2e bindings can lead to a headers exchange, so the headers are always offered */
-        if (wr_props_decode(m->props, m->props_len, &props) == 0 && (props.flags & WR_P_HEADERS))
-            headers = props.headers;
-        wr_exchange_route(x, (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len}, headers, r);
-    }
+    if (x != NULL)
+        wr_exchange_route_keys(x, keys, nkeys, headers, r);
     if (r->n == 0 && mandatory)
         wr_channel_return(ch, m);
     for (size_t i = 0; i < r->n; i++)
-        wr_queue_push(r->qs[i], m);
+        rejected |= !wr_queue_push(r->qs[i], m);
     /* transient messages are confirmed once enqueued; returns precede the ack */
-    if (ch->confirm) {
-        ch->confirm_upto = ch->pub_seq;
-        wr_conn_schedule_flush(c, ch);
-    }
+    if (ch->confirm)
+        wr_channel_confirm(ch, rejected);
     return 0;
+}
+
+/* Routing keys are the publish key plus CC and BCC; BCC never reaches a consumer. */
+int
+wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
+{
+    static const char *const strip[] = {"BCC", NULL};
+    struct wr_bytes keys[WR_MAX_ROUTE_KEYS];
+    size_t nkeys = 0, ncc;
+    struct wr_props props;
+    struct wr_fvalue bcc;
+    char err[200];
+    int rc;
+
+    if (wr_reply_route(ch, m)) {
+        if (ch->confirm)
+            wr_channel_confirm(ch, false);
+        return 0;
+    }
+    keys[nkeys++] = (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len};
+    if (wr_props_decode(m->props, m->props_len, &props) < 0 || !(props.flags & WR_P_HEADERS))
+        return wr_channel_route_keys(ch, m, mandatory, keys, nkeys, (struct wr_bytes){NULL, 0});
+    if (wr_headers_keys(props.headers, "CC", keys, &nkeys, WR_MAX_ROUTE_KEYS, err, sizeof(err)) < 0)
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);
+    ncc = nkeys;
+    if (wr_headers_keys(props.headers, "BCC", keys, &nkeys, WR_MAX_ROUTE_KEYS, err, sizeof(err)) <
+        0)
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);
+    if (!wr_table_get(props.headers, "BCC", &bcc) || ncc == nkeys)
+        return wr_channel_route_keys(ch, m, mandatory, keys, nkeys, props.headers);
+    struct wr_tbuf h;
+    wr_tbuf_init(&h);
+    wr_headers_copy_except(props.headers, strip, &h);
+    props.headers = (struct wr_bytes){h.data, (uint32_t)h.len};
+    struct wr_msg *n = wr_msg_with_props(m, &props, m->exchange, m->exchange_len, keys[0]);
+    rc = n ? wr_channel_route_keys(ch, n, mandatory, keys, nkeys, props.headers)
+           : wr_conn_fail(ch->conn, WR_INTERNAL_ERROR, "out of memory");
+    if (n)
+        wr_msg_unref(n);
+    wr_tbuf_free(&h);
+    return rc;
 }

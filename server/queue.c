@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Queue state and dispatch. Delivery itself (frames, unacked records) belongs to channel.c. */
-#include "server/queue.h"
+/* Queue state and dispatch: ready messages per priority level in publish order, length limits,
+ * consumer priorities and single active consumer. Delivery itself belongs to channel.c. */
+#include "server/queue_internal.h"
 
+#include "server/broker.h"
 #include "server/channel.h"
 #include "server/conn.h"
+#include "server/deadletter.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/msg.h"
@@ -11,27 +14,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-TAILQ_HEAD(wr_consumer_list, wr_consumer);
-
-struct wr_queue {
-    char *name;
-    struct wr_vhost *vh;
-    struct wr_queue_opts o;
-    uint8_t *args;
-    uint32_t refs;
-    bool deleted;
-    bool dispatching;
-    struct wr_qentry_list ready;
-    uint32_t nready;
-    uint32_t nunacked;
-    uint64_t next_seq;
-    struct wr_consumer_list consumers;
-    uint32_t nconsumers;
-    bool exclusive_consumer;
-    struct wr_binding_list bindings;
-    uint64_t route_mark;
-};
 
 struct wr_queue *
 wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_queue_opts *o)
@@ -46,12 +28,18 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
         memcpy(q->args, o->args.ptr, o->args.len);
     }
     q->o.args = (struct wr_bytes){q->args, o->args.len};
+    wr_qparams_from_args(&q->p, q->o.args);
     q->refs = 1;
     q->next_seq = 1;
-    TAILQ_INIT(&q->ready);
+    /* PR-01: one level per priority 0..max; a non-priority queue has one */
+    q->nlevels = q->p.priority ? (uint32_t)q->p.max_priority + 1 : 1;
+    q->levels = wr_xcalloc(q->nlevels, sizeof(*q->levels));
+    for (uint32_t i = 0; i < q->nlevels; i++)
+        TAILQ_INIT(&q->levels[i]);
     TAILQ_INIT(&q->consumers);
     TAILQ_INIT(&q->bindings);
     wr_vhost_add_queue(vh, q);
+    wr_queue_lease(q);
     return q;
 }
 
@@ -68,16 +56,36 @@ wr_queue_unref(struct wr_queue *q)
         wr_panic("wr_queue_unref: refcount underflow on '%s'", q->name);
     if (--q->refs > 0)
         return;
+    free(q->levels);
     free(q->args);
     free(q->name);
     free(q);
 }
 
-static void
+void
 wr_qentry_free(struct wr_qentry *e)
 {
     wr_msg_unref(e->msg);
     free(e);
+}
+
+struct wr_qentry *
+wr_queue_head(struct wr_queue *q)
+{
+    for (uint32_t i = q->nlevels; i-- > 0;) {
+        struct wr_qentry *e = TAILQ_FIRST(&q->levels[i]);
+        if (e != NULL)
+            return e;
+    }
+    return NULL;
+}
+
+void
+wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e)
+{
+    TAILQ_REMOVE(&q->levels[e->level], e, link);
+    q->nready--;
+    q->ready_bytes -= e->msg->body_size;
 }
 
 static uint32_t
@@ -86,11 +94,10 @@ wr_queue_drop_ready(struct wr_queue *q)
     struct wr_qentry *e;
     uint32_t n = q->nready;
 
-    while ((e = TAILQ_FIRST(&q->ready)) != NULL) {
-        TAILQ_REMOVE(&q->ready, e, link);
+    while ((e = wr_queue_head(q)) != NULL) {
+        wr_queue_unlink(q, e);
         wr_qentry_free(e);
     }
-    q->nready = 0;
     return n;
 }
 
@@ -111,6 +118,7 @@ wr_queue_delete(struct wr_queue *q, bool notify)
         wr_channel_consumer_gone(c->ch, c, notify);
     }
     n = wr_queue_drop_ready(q);
+    wr_queue_timers_free(q);
     if (q->o.owner != NULL)
         wr_conn_disown_queue(q->o.owner, q);
     wr_queue_unref(q);
@@ -133,6 +141,12 @@ const struct wr_queue_opts *
 wr_queue_opts(const struct wr_queue *q)
 {
     return &q->o;
+}
+
+const struct wr_qparams *
+wr_queue_params(const struct wr_queue *q)
+{
+    return &q->p;
 }
 
 bool
@@ -174,18 +188,89 @@ wr_queue_route_mark(struct wr_queue *q, uint64_t gen)
     return true;
 }
 
-void
+static bool
+wr_queue_full(const struct wr_queue *q)
+{
+    return (q->p.max_length >= 0 && q->nready >= (uint64_t)q->p.max_length) ||
+           (q->p.max_length_bytes >= 0 && q->ready_bytes >= (uint64_t)q->p.max_length_bytes);
+}
+
+static bool
+wr_queue_over(const struct wr_queue *q)
+{
+    return (q->p.max_length >= 0 && q->nready > (uint64_t)q->p.max_length) ||
+           (q->p.max_length_bytes >= 0 && q->ready_bytes > (uint64_t)q->p.max_length_bytes);
+}
+
+/* drop-head: the oldest ready messages go (dead-lettered as maxlen) until the limits hold (L-01).
+ */
+static void
+wr_queue_enforce_limits(struct wr_queue *q)
+{
+    struct wr_qentry *e;
+
+    while (wr_queue_over(q) && (e = wr_queue_head(q)) != NULL) {
+        wr_queue_unlink(q, e);
+        wr_deadletter(q, e->msg, WR_DL_MAXLEN);
+        wr_qentry_free(e);
+    }
+}
+
+static void
+wr_queue_insert(struct wr_queue *q, struct wr_qentry *e)
+{
+    struct wr_qentry_list *l = &q->levels[e->level];
+    struct wr_qentry *it;
+
+    /* requeued messages usually belong near the head, so search from there (M-16) */
+    TAILQ_FOREACH(it, l, link) {
+        if (it->seq > e->seq)
+            break;
+    }
+    if (it != NULL)
+        TAILQ_INSERT_BEFORE(it, e, link);
+    else
+        TAILQ_INSERT_TAIL(l, e, link);
+    q->nready++;
+    q->ready_bytes += e->msg->body_size;
+}
+
+static void wr_queue_dispatch_from(struct wr_queue *q, bool fresh);
+
+static int64_t
+wr_queue_msg_expiry(const struct wr_queue *q, const struct wr_msg *m)
+{
+    int64_t ttl = q->p.message_ttl;
+
+    if (m->expiration_ms >= 0 && (ttl < 0 || m->expiration_ms < ttl))
+        ttl = m->expiration_ms; /* the lower of queue and message TTL applies (T-02) */
+    return ttl < 0 ? INT64_MAX : wr_clock_ms() + ttl;
+}
+
+bool
 wr_queue_push(struct wr_queue *q, struct wr_msg *m)
 {
-    struct wr_qentry *e = wr_xmalloc(sizeof(*e));
+    struct wr_qentry *e;
 
+    if (q->p.overflow != WR_OVF_DROP_HEAD && wr_queue_full(q)) {
+        if (q->p.overflow == WR_OVF_REJECT_PUBLISH_DLX)
+            wr_deadletter(q, m, WR_DL_MAXLEN);
+        return false;
+    }
+    e = wr_xcalloc(1, sizeof(*e));
     wr_msg_ref(m);
     e->msg = m;
     e->seq = q->next_seq++;
-    e->redelivered = false;
-    TAILQ_INSERT_TAIL(&q->ready, e, link);
+    e->expires = wr_queue_msg_expiry(q, m);
+    e->level =
+            q->p.priority ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority) : 0;
+    TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
     q->nready++;
-    wr_queue_dispatch(q);
+    q->ready_bytes += m->body_size;
+    wr_queue_dispatch_from(q, q->nready == 1);
+    wr_queue_enforce_limits(q);
+    wr_queue_expire_head(q);
+    return true;
 }
 
 uint32_t
@@ -197,13 +282,15 @@ wr_queue_purge(struct wr_queue *q)
 struct wr_qentry *
 wr_queue_get(struct wr_queue *q)
 {
-    struct wr_qentry *e = TAILQ_FIRST(&q->ready);
+    struct wr_qentry *e;
 
+    wr_queue_expire_head(q);
+    e = wr_queue_head(q);
     if (e == NULL)
         return NULL;
-    TAILQ_REMOVE(&q->ready, e, link);
-    q->nready--;
+    wr_queue_unlink(q, e);
     q->nunacked++;
+    e->deliveries++;
     return e;
 }
 
@@ -214,35 +301,46 @@ wr_queue_ack(struct wr_queue *q, struct wr_qentry *e)
     wr_qentry_free(e);
 }
 
-/* Requeued messages usually belong near the head, so search from there (M-16). */
+void
+wr_queue_reject(struct wr_queue *q, struct wr_qentry *e)
+{
+    q->nunacked--;
+    if (!q->deleted)
+        wr_deadletter(q, e->msg, WR_DL_REJECTED);
+    wr_qentry_free(e);
+}
+
 void
 wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e)
 {
-    struct wr_qentry *it;
-
     q->nunacked--;
     if (q->deleted) {
         wr_qentry_free(e);
         return;
     }
-    e->redelivered = true;
-    TAILQ_FOREACH(it, &q->ready, link) {
-        if (it->seq > e->seq)
-            break;
+    /* quorum queues dead-letter a message redelivered too often (D-01 delivery_limit) */
+    if (q->p.delivery_limit >= 0 && e->deliveries > (uint64_t)q->p.delivery_limit) {
+        wr_deadletter(q, e->msg, WR_DL_DELIVERY_LIMIT);
+        wr_qentry_free(e);
+        return;
     }
-    if (it != NULL)
-        TAILQ_INSERT_BEFORE(it, e, link);
-    else
-        TAILQ_INSERT_TAIL(&q->ready, e, link);
-    q->nready++;
+    e->redelivered = true;
+    wr_queue_insert(q, e);
     wr_queue_dispatch(q);
+    wr_queue_expire_head(q);
 }
 
+/* Highest priority first; among equals the list order is the round-robin order (P-02, P-04).
+ * With single active consumer only the first registered consumer receives (P-05). */
 static struct wr_consumer *
 wr_queue_pick(struct wr_queue *q)
 {
     struct wr_consumer *c;
 
+    if (q->p.single_active) {
+        c = TAILQ_FIRST(&q->consumers);
+        return c != NULL && wr_channel_can_deliver(c->ch, c) ? c : NULL;
+    }
     TAILQ_FOREACH(c, &q->consumers, qlink) {
         if (wr_channel_can_deliver(c->ch, c))
             return c;
@@ -250,39 +348,74 @@ wr_queue_pick(struct wr_queue *q)
     return NULL;
 }
 
-void
-wr_queue_dispatch(struct wr_queue *q)
+/* Moves c behind the other consumers of its priority. */
+static void
+wr_queue_rotate(struct wr_queue *q, struct wr_consumer *c)
+{
+    struct wr_consumer *it = TAILQ_NEXT(c, qlink), *last = NULL;
+
+    if (q->p.single_active)
+        return;
+    for (; it != NULL && it->priority == c->priority; it = TAILQ_NEXT(it, qlink))
+        last = it;
+    if (last == NULL)
+        return;
+    TAILQ_REMOVE(&q->consumers, c, qlink);
+    TAILQ_INSERT_AFTER(&q->consumers, last, c, qlink);
+}
+
+/* fresh: the head was just published, so a TTL-0 message may still go to a waiting consumer
+ * before it expires (T-01). */
+static void
+wr_queue_dispatch_from(struct wr_queue *q, bool fresh)
 {
     struct wr_consumer *c;
     struct wr_qentry *e;
 
     /* delivery can re-enter (auto-delete, channel errors); one loop at a time */
-    if (q->dispatching || q->deleted)
+    if (q->dispatching || q->deleted || q->nconsumers == 0)
         return;
     q->dispatching = true;
     wr_queue_ref(q);
+    if (!fresh)
+        wr_queue_expire_head(q);
     while (q->nready > 0 && !q->deleted && (c = wr_queue_pick(q)) != NULL) {
-        e = TAILQ_FIRST(&q->ready);
-        TAILQ_REMOVE(&q->ready, e, link);
-        q->nready--;
+        e = wr_queue_head(q);
+        wr_queue_unlink(q, e);
         q->nunacked++;
-        /* round-robin: the consumer just served goes to the back (P-02) */
-        TAILQ_REMOVE(&q->consumers, c, qlink);
-        TAILQ_INSERT_TAIL(&q->consumers, c, qlink);
+        e->deliveries++;
+        wr_queue_rotate(q, c);
         wr_channel_deliver(c->ch, c, q, e);
+        wr_queue_expire_head(q);
     }
     q->dispatching = false;
     wr_queue_unref(q);
 }
 
 void
+wr_queue_dispatch(struct wr_queue *q)
+{
+    wr_queue_dispatch_from(q, false);
+}
+
+void
 wr_queue_add_consumer(struct wr_queue *q, struct wr_consumer *c)
 {
+    struct wr_consumer *it;
+
     c->q = q;
-    TAILQ_INSERT_TAIL(&q->consumers, c, qlink);
+    TAILQ_FOREACH(it, &q->consumers, qlink) {
+        if (!q->p.single_active && it->priority < c->priority)
+            break;
+    }
+    if (it != NULL)
+        TAILQ_INSERT_BEFORE(it, c, qlink);
+    else
+        TAILQ_INSERT_TAIL(&q->consumers, c, qlink);
     q->nconsumers++;
     if (c->exclusive)
         q->exclusive_consumer = true;
+    wr_queue_lease(q);
 }
 
 void
@@ -292,6 +425,17 @@ wr_queue_remove_consumer(struct wr_queue *q, struct wr_consumer *c)
     q->nconsumers--;
     if (c->exclusive)
         q->exclusive_consumer = false;
-    if (q->o.auto_delete && q->nconsumers == 0)
+    if (q->o.auto_delete && q->nconsumers == 0) {
         wr_queue_delete(q, true);
+        return;
+    }
+    wr_queue_lease(q);
+    /* a new single active consumer may take over what is ready */
+    wr_queue_dispatch(q);
+}
+
+void
+wr_queue_touch(struct wr_queue *q)
+{
+    wr_queue_lease(q);
 }

@@ -5,6 +5,7 @@
 
 #include "amqp/types.h"
 #include "server/exchange.h"
+#include "server/queue_args.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,8 +20,11 @@ struct wr_msg;
 /* One message in one queue; moves to a channel's unacked map on delivery (never copied). */
 struct wr_qentry {
     TAILQ_ENTRY(wr_qentry) link;
-    struct wr_msg *msg; /* one ref */
-    uint64_t seq;       /* publish order within the queue; requeue restores it (M-16) */
+    struct wr_msg *msg;  /* one ref */
+    uint64_t seq;        /* publish order within the queue; requeue restores it (M-16) */
+    int64_t expires;     /* monotonic ms, INT64_MAX when it never expires; kept on requeue */
+    uint32_t deliveries; /* for quorum queues' delivery-limit and x-delivery-count */
+    uint8_t level;       /* priority level it is queued at */
     bool redelivered;
 };
 TAILQ_HEAD(wr_qentry_list, wr_qentry);
@@ -66,14 +70,20 @@ struct wr_binding_list *wr_queue_bindings(struct wr_queue *q);
 /* True the first time it is called with a given routing generation (route dedupe). */
 bool wr_queue_route_mark(struct wr_queue *q, uint64_t gen);
 
-/* Enqueues m (taking a ref) and dispatches to consumers. */
-void wr_queue_push(struct wr_queue *q, struct wr_msg *m);
+/* Enqueues m (taking a ref) and dispatches to consumers. Returns false when the queue refused
+ * it (x-overflow reject-publish*), which confirming publishers see as a nack (L-02). */
+bool wr_queue_push(struct wr_queue *q, struct wr_msg *m);
 uint32_t wr_queue_purge(struct wr_queue *q);
 /* Pops the head for basic.get; NULL when empty. The entry counts as unacked until settled. */
 struct wr_qentry *wr_queue_get(struct wr_queue *q);
 /* Settles an unacked entry: acked (dropped) or requeued to its original position. */
 void wr_queue_ack(struct wr_queue *q, struct wr_qentry *e);
 void wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e);
+/* Rejected without requeue: dead-lettered with reason 'rejected' when the queue has a DLX. */
+void wr_queue_reject(struct wr_queue *q, struct wr_qentry *e);
+/* Renews the x-expires lease (declare, basic.get count as use, T-03). */
+void wr_queue_touch(struct wr_queue *q);
+const struct wr_qparams *wr_queue_params(const struct wr_queue *q);
 /* Delivers ready messages to consumers that have credit. */
 void wr_queue_dispatch(struct wr_queue *q);
 

@@ -225,3 +225,105 @@ wr_queue_args_equivalent(struct wr_bytes got, struct wr_bytes cur, const char *q
     }
     return 0;
 }
+
+static int64_t
+wr_arg_int(struct wr_bytes args, const char *key, int64_t def)
+{
+    struct wr_fvalue v;
+
+    if (wr_table_get(args, key, &v) && wr_fvalue_is_int(&v))
+        return v.v.i;
+    return def;
+}
+
+static bool
+wr_arg_str(struct wr_bytes args, const char *key, char *out, size_t cap)
+{
+    struct wr_fvalue v;
+
+    if (!wr_table_get(args, key, &v) || v.type != 'S')
+        return false;
+    snprintf(out, cap, "%.*s", (int)v.v.s.len, (const char *)v.v.s.ptr);
+    return true;
+}
+
+void
+wr_qparams_from_args(struct wr_qparams *p, struct wr_bytes args)
+{
+    char buf[64];
+    struct wr_fvalue v;
+
+    memset(p, 0, sizeof(*p));
+    p->message_ttl = wr_arg_int(args, "x-message-ttl", -1);
+    p->expires = wr_arg_int(args, "x-expires", -1);
+    p->max_length = wr_arg_int(args, "x-max-length", -1);
+    p->max_length_bytes = wr_arg_int(args, "x-max-length-bytes", -1);
+    p->delivery_limit = wr_arg_int(args, "x-delivery-limit", -1);
+    p->has_dlx = wr_arg_str(args, "x-dead-letter-exchange", p->dlx, sizeof(p->dlx));
+    p->has_dlrk = wr_arg_str(args, "x-dead-letter-routing-key", p->dlrk, sizeof(p->dlrk));
+    if (wr_arg_str(args, "x-overflow", buf, sizeof(buf)))
+        p->overflow = strcmp(buf, "reject-publish") == 0       ? WR_OVF_REJECT_PUBLISH
+                      : strcmp(buf, "reject-publish-dlx") == 0 ? WR_OVF_REJECT_PUBLISH_DLX
+                                                               : WR_OVF_DROP_HEAD;
+    if (wr_arg_str(args, "x-queue-type", buf, sizeof(buf)))
+        p->type = strcmp(buf, "quorum") == 0   ? WR_QT_QUORUM
+                  : strcmp(buf, "stream") == 0 ? WR_QT_STREAM
+                                               : WR_QT_CLASSIC;
+    int64_t prio = wr_arg_int(args, "x-max-priority", -1);
+    p->priority = prio > 0;
+    p->max_priority = prio > 0 ? (uint8_t)(prio > 255 ? 255 : prio) : 0;
+    p->single_active = wr_table_get(args, "x-single-active-consumer", &v) && v.type == 't' && v.v.b;
+}
+
+static const char *const wr_quorum_invalid[] = {"x-max-priority", "x-queue-mode",
+                                                "x-queue-master-locator", "x-queue-version", NULL};
+static const char *const wr_stream_invalid[] = {"x-max-priority",
+                                                "x-queue-mode",
+                                                "x-queue-master-locator",
+                                                "x-queue-version",
+                                                "x-dead-letter-exchange",
+                                                "x-dead-letter-routing-key",
+                                                "x-max-length",
+                                                "x-overflow",
+                                                "x-message-ttl",
+                                                "x-single-active-consumer",
+                                                "x-delivery-limit",
+                                                "x-expires",
+                                                NULL};
+
+/* ERR-29: quorum and stream queues are durable, shared, client-named, with their own args. */
+int
+wr_queue_type_check(struct wr_bytes args, bool durable, bool exclusive, bool auto_delete,
+                    bool server_named, const char *qname, const char *vhost, char *err,
+                    size_t errcap)
+{
+    struct wr_qparams p;
+    struct wr_fvalue v;
+    const char *tname;
+    const char *const *invalid;
+
+    wr_qparams_from_args(&p, args);
+    if (p.type == WR_QT_CLASSIC)
+        return 0;
+    tname = p.type == WR_QT_QUORUM ? "rabbit_quorum_queue" : "rabbit_stream_queue";
+    invalid = p.type == WR_QT_QUORUM ? wr_quorum_invalid : wr_stream_invalid;
+    if (server_named) {
+        snprintf(err, errcap, "Cannot declare a server-named queue for type %s", tname);
+        return -1;
+    }
+    for (; *invalid; invalid++) {
+        if (wr_table_get(args, *invalid, &v)) {
+            snprintf(err, errcap, "invalid arg '%s' for queue '%s' in vhost '%s' of queue type %s",
+                     *invalid, qname, vhost, tname);
+            return -1;
+        }
+    }
+    const char *prop = auto_delete ? "auto-delete"
+                       : exclusive ? "exclusive-owner"
+                       : !durable  ? "non-durable"
+                                   : NULL;
+    if (prop == NULL)
+        return 0;
+    snprintf(err, errcap, "invalid property '%s' for queue '%s' in vhost '%s'", prop, qname, vhost);
+    return -1;
+}

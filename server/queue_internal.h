@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Queue state shared by queue.c, queue_expiry.c and deadletter.c only. */
+#ifndef WR_QUEUE_INTERNAL_H
+#define WR_QUEUE_INTERNAL_H
+
+#include "server/queue.h"
+#include "server/queue_args.h"
+
+struct event;
+
+TAILQ_HEAD(wr_consumer_list, wr_consumer);
+
+struct wr_queue {
+    char *name;
+    struct wr_vhost *vh;
+    struct wr_queue_opts o;
+    struct wr_qparams p;
+    uint8_t *args;
+    uint32_t refs;
+    bool deleted;
+    bool dispatching;
+    /* ready messages, one list per priority level in use (one level without x-max-priority) */
+    struct wr_qentry_list *levels;
+    uint32_t nlevels;
+    uint32_t nready;
+    uint64_t ready_bytes;
+    uint32_t nunacked;
+    uint64_t next_seq;
+    struct wr_consumer_list consumers; /* by priority, then round-robin order */
+    uint32_t nconsumers;
+    bool exclusive_consumer;
+    struct wr_binding_list bindings;
+    uint64_t route_mark;
+    struct event *ttl_timer;    /* fires when the head message expires */
+    struct event *expiry_timer; /* x-expires: fires when the queue has been unused too long */
+};
+
+/* queue.c */
+struct wr_qentry *wr_queue_head(struct wr_queue *q);
+void wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e);
+void wr_qentry_free(struct wr_qentry *e);
+
+/* queue_expiry.c */
+int64_t wr_clock_ms(void);
+/* Drops (or dead-letters) expired messages at the head and re-arms the TTL timer (T-01). */
+void wr_queue_expire_head(struct wr_queue *q);
+/* Restarts the x-expires lease when the queue is unused (T-03). */
+void wr_queue_lease(struct wr_queue *q);
+void wr_queue_timers_free(struct wr_queue *q);
+
+#endif
