@@ -12,7 +12,15 @@ compat_run_scenarios_SOURCES = \
 	compat/scenarios/queues.c \
 	compat/scenarios/basic.c \
 	compat/scenarios/consume.c \
-	compat/scenarios/confirm_tx.c
+	compat/scenarios/confirm_tx.c \
+	compat/scenarios/ttl.c \
+	compat/scenarios/limits.c \
+	compat/scenarios/dlx.c \
+	compat/scenarios/priority.c \
+	compat/scenarios/routing_ext.c \
+	compat/scenarios/consumers_ext.c \
+	compat/scenarios/reply_to.c \
+	compat/scenarios/queue_types.c
 compat_run_scenarios_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
 compat_run_scenarios_LDADD = $(RABBITMQ_LIBS)
 EXTRA_DIST += compat/run compat/README.md

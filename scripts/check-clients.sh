@@ -9,8 +9,12 @@
 #   CHECK_CLIENTS_DIR  where the broker's log, data dir and ready file go
 #                      (default ./check-clients.d, emptied first)
 #   READY_TIMEOUT      seconds to wait for the ready file (default 30)
-#   SUITE_TIMEOUT      seconds for one suite (default 300; against RabbitMQ each takes < 15 s)
-#   SUITES_TIMEOUT     seconds for all suites together (default 600)
+#   SUITE_TIMEOUT      seconds for one suite (default 240; against RabbitMQ each takes < 25 s,
+#                      downloads included)
+#   SUITES_TIMEOUT     seconds for all suites together (default 480)
+#   SUITES_CACHE       the suites' download cache (default ~/.cache/amqp-client-suites); their
+#                      work copies and logs go to CHECK_CLIENTS_DIR/suites/ instead, so that
+#                      two runs on one machine do not share them
 # The last line printed is "N passed, M failed, K skipped"; the exit status is 0 only when
 # every suite passed and the broker stopped cleanly (exit status 0 after SIGTERM).
 set -euo pipefail
@@ -20,8 +24,9 @@ SHARED=${WARREN_SHARED:-$TOP/../shared}
 WARREN_BIN=${WARREN_BIN:-./warren}
 OUT=${CHECK_CLIENTS_DIR:-$PWD/check-clients.d}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
-SUITE_TIMEOUT=${SUITE_TIMEOUT:-300}
-SUITES_TIMEOUT=${SUITES_TIMEOUT:-600}
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-240}
+SUITES_TIMEOUT=${SUITES_TIMEOUT:-480}
+CACHE=${SUITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amqp-client-suites}
 # TODO(#5): point RABBITMQCTL at warrenctl once it exists, so that every suite gets its own
 # vhost; until then the suites share vhost "/" of this fresh broker.
 CTL=none
@@ -61,7 +66,11 @@ start_broker() {
     [ -f "$SHARED/compat/run-all.sh" ] ||
         fail_setup "no client suites at $SHARED/compat/run-all.sh (set WARREN_SHARED)"
     rm -rf "$OUT"
-    mkdir -p "$OUT/data"
+    mkdir -p "$OUT/data" "$OUT/suites/work" "$OUT/suites/logs" "$CACHE/src" "$CACHE/dl"
+    # downloads are shared with other runs; work copies and logs are this run's own
+    ln -s "$CACHE/src" "$OUT/suites/src"
+    ln -s "$CACHE/dl" "$OUT/suites/dl"
+    export SUITES_CACHE=$OUT/suites
     log "starting $WARREN_BIN --port 0 ${binds[*]} (log: $OUT/warren.log)"
     "$WARREN_BIN" --port 0 "${binds[@]}" --ready-file "$OUT/ready" --data-dir "$OUT/data" \
         --log-level warning </dev/null >"$OUT/warren.log" 2>&1 &
@@ -156,6 +165,10 @@ run_suite() {
         p=0 f=1 k=0
     else
         echo "$line"
+    fi
+    if [ "$f" -gt 0 ]; then
+        grep -v '^\[' "$OUT/suites/logs/$suite.stderr" 2>/dev/null | head -n 40 | sed 's/^/    /' || true
+        echo "    (logs: $OUT/suites/logs/$suite.*)"
     fi
     PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + ${k:-0}))
 }

@@ -6,11 +6,11 @@
 # Runs apt-get as root, or through sudo when run as another user.
 set -euo pipefail
 
-BUILD_PKGS=(build-essential autoconf automake pkg-config libevent-dev libssl-dev libcmocka-dev
+BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev libcmocka-dev
             librabbitmq-dev amqp-specs python3)
 # clang + llvm-14 (llvm-symbolizer for readable sanitizer traces), clang-format-14 (format-check and
 # the formatting of generated amqp/spec.[ch]), valgrind, git (regen drift check).
-TEST_PKGS=(libtool clang llvm-14 clang-format-14 valgrind git ca-certificates xz-utils)
+TEST_PKGS=(clang llvm-14 clang-format-14 valgrind git ca-certificates xz-utils)
 # What the client suites in ../shared/compat install for themselves (pika.sh, py-amqp.sh,
 # anyevent-perl.sh, amqplib-node.sh, and python3-pika for common.sh's cleanup): installed here
 # up front so that one apt-get run does it all.

@@ -8,6 +8,7 @@
 #include "server/broker.h"
 #include "server/mem.h"
 #include "server/msg.h"
+#include "server/pool.h"
 #include "server/settings.h"
 #include "server/vhost.h"
 
@@ -204,11 +205,13 @@ wr_channel_write_content(struct wr_conn *c, uint16_t id, const struct wr_msg *m)
     }
 }
 
+static struct wr_pool wr_unacked_pool = WR_POOL_INIT(struct wr_unacked, 65536);
+
 uint64_t
 wr_channel_track(struct wr_channel *ch, struct wr_queue *q, struct wr_qentry *e,
                  struct wr_consumer *c)
 {
-    struct wr_unacked *u = wr_xmalloc(sizeof(*u));
+    struct wr_unacked *u = wr_pool_get(&wr_unacked_pool);
 
     u->tag = ++ch->next_tag;
     u->q = q;
@@ -240,7 +243,10 @@ wr_channel_deliver(struct wr_channel *ch, struct wr_consumer *c, struct wr_queue
         d.delivery_tag = wr_channel_track(ch, q, e, c);
     }
     wr_conn_send(ch->conn, ch->id, WR_M_BASIC_DELIVER, &d);
-    wr_channel_write_content(ch->conn, ch->id, m);
+    struct wr_msg *out = wr_queue_delivery_msg(q, e);
+    wr_channel_write_content(ch->conn, ch->id, out ? out : m);
+    if (out)
+        wr_msg_unref(out);
     if (c->no_ack)
         wr_queue_ack(q, e);
 }
@@ -259,7 +265,7 @@ wr_unacked_settle(struct wr_channel *ch, struct wr_unacked *u, bool ack, bool re
     else
         wr_queue_reject(u->q, u->e);
     wr_queue_unref(u->q);
-    free(u);
+    wr_pool_put(&wr_unacked_pool, u);
 }
 
 int

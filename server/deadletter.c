@@ -35,56 +35,91 @@ wr_entry_is(struct wr_bytes entry, const char *key, struct wr_bytes want)
     return wr_table_get(entry, key, &v) && v.type == 'S' && wr_bytes_eq(v.v.s, want);
 }
 
-static void
-wr_tbuf_sarray(struct wr_tbuf *b, const char *key, const struct wr_bytes *vals, size_t n)
-{
-    struct wr_tbuf a;
+/* One x-death field, kept by name so an entry can be written in either order. */
+struct wr_dfield {
+    const char *name;
+    struct wr_fvalue v;
+};
 
-    wr_tbuf_init(&a);
-    for (size_t i = 0; i < n; i++)
-        wr_tbuf_str(&a, NULL, vals[i].ptr, vals[i].len);
-    wr_tbuf_nested(b, key, 'A', &a);
-    wr_tbuf_free(&a);
+enum {
+    WR_DF_COUNT,
+    WR_DF_REASON,
+    WR_DF_QUEUE,
+    WR_DF_TIME,
+    WR_DF_EXCHANGE,
+    WR_DF_KEYS,
+    WR_DF_ORIG,
+    WR_DF_N
+};
+
+/* RabbitMQ writes a first entry as count, reason, queue, time, exchange, routing-keys
+ * [, original-expiration]; an entry added to or bumped in an existing array has its fields
+ * sorted by name (observed on 3.10.8, compat D-03). */
+static const int wr_df_sorted[WR_DF_N] = {WR_DF_COUNT,  WR_DF_EXCHANGE, WR_DF_ORIG, WR_DF_QUEUE,
+                                          WR_DF_REASON, WR_DF_KEYS,     WR_DF_TIME};
+
+static void
+wr_death_write(struct wr_dfield *f, bool sorted, struct wr_tbuf *e)
+{
+    for (int i = 0; i < WR_DF_N; i++) {
+        struct wr_dfield *d = &f[sorted ? wr_df_sorted[i] : i];
+        if (d->name == NULL)
+            continue;
+        wr_tbuf_key(e, d->name);
+        wr_tbuf_value(e, &d->v);
+    }
 }
 
-/* A new x-death entry for this death: count, reason, queue, time, exchange, routing-keys. */
 static void
-wr_death_new(const struct wr_dl *d, struct wr_tbuf *e)
+wr_death_new(const struct wr_dl *d, bool sorted, struct wr_tbuf *e)
 {
-    struct wr_fvalue ts = {.type = 'T', .v.ts = (uint64_t)time(NULL)};
+    struct wr_tbuf keys;
 
-    wr_tbuf_long(e, "count", 1);
-    wr_tbuf_str(e, "reason", d->reason, strlen(d->reason));
-    wr_tbuf_str(e, "queue", d->q->name, strlen(d->q->name));
-    wr_tbuf_key(e, "time");
-    wr_tbuf_value(e, &ts);
-    wr_tbuf_str(e, "exchange", d->m->exchange, d->m->exchange_len);
-    wr_tbuf_sarray(e, "routing-keys", d->keys, d->nkeys);
+    wr_tbuf_init(&keys);
+    for (size_t i = 0; i < d->nkeys; i++)
+        wr_tbuf_str(&keys, NULL, d->keys[i].ptr, d->keys[i].len);
+    struct wr_dfield f[WR_DF_N] = {
+            [WR_DF_COUNT] = {"count", {.type = 'l', .v.i = 1}},
+            [WR_DF_REASON] = {"reason", {.type = 'S', .v.s = wr_bytes_str(d->reason)}},
+            [WR_DF_QUEUE] = {"queue", {.type = 'S', .v.s = wr_bytes_str(d->q->name)}},
+            [WR_DF_TIME] = {"time", {.type = 'T', .v.ts = (uint64_t)time(NULL)}},
+            [WR_DF_EXCHANGE] = {"exchange",
+                                {.type = 'S',
+                                 .v.s = {(const uint8_t *)d->m->exchange, d->m->exchange_len}}},
+            [WR_DF_KEYS] = {"routing-keys", {.type = 'A', .v.s = wr_tbuf_bytes(&keys)}},
+    };
+
     if (d->props.flags & WR_P_EXPIRATION)
-        wr_tbuf_str(e, "original-expiration", d->props.expiration.ptr, d->props.expiration.len);
+        f[WR_DF_ORIG] = (struct wr_dfield){"original-expiration",
+                                           {.type = 'S', .v.s = d->props.expiration}};
+    wr_death_write(f, sorted, e);
+    wr_tbuf_free(&keys);
 }
 
 /* The same (queue, reason) entry counts up and moves to the front, keeping its first time,
- * exchange and routing keys. */
+ * exchange and routing keys; its fields come out sorted by name. */
 static void
 wr_death_bump(struct wr_bytes old, struct wr_tbuf *e)
 {
+    static const char *const names[WR_DF_N] = {
+            "count", "reason", "queue", "time", "exchange", "routing-keys", "original-expiration"};
+    struct wr_dfield f[WR_DF_N] = {{0}};
     struct wr_table_iter it;
     struct wr_bytes key;
     struct wr_fvalue v;
-    char k[256];
 
     wr_table_iter_init(&it, old);
     while (wr_table_next(&it, &key, &v) > 0) {
-        memcpy(k, key.ptr, key.len);
-        k[key.len] = '\0';
-        if (strcmp(k, "count") == 0 && wr_fvalue_is_int(&v)) {
-            wr_tbuf_long(e, "count", v.v.i + 1);
-            continue;
+        for (int i = 0; i < WR_DF_N; i++) {
+            if (wr_bytes_eq_str(key, names[i])) {
+                f[i].name = names[i];
+                f[i].v = v;
+            }
         }
-        wr_tbuf_key(e, k);
-        wr_tbuf_value(e, &v);
     }
+    if (f[WR_DF_COUNT].name && wr_fvalue_is_int(&f[WR_DF_COUNT].v))
+        f[WR_DF_COUNT].v = (struct wr_fvalue){.type = 'l', .v.i = f[WR_DF_COUNT].v.v.i + 1};
+    wr_death_write(f, true, e);
 }
 
 /* Writes the updated x-death array into b (newest first). */
@@ -111,7 +146,7 @@ wr_death_array(const struct wr_dl *d, struct wr_tbuf *b)
         }
     }
     if (!bumped)
-        wr_death_new(d, &entry);
+        wr_death_new(d, have, &entry);
     wr_tbuf_nested(&arr, NULL, 'F', &entry);
     if (have) {
         wr_table_iter_init(&it, old.v.s);
@@ -127,14 +162,36 @@ wr_death_array(const struct wr_dl *d, struct wr_tbuf *b)
     wr_tbuf_free(&entry);
 }
 
+/* Client headers keep their order with x-death replaced in place; on a first death (no
+ * x-death at all) x-death and the x-first-death-* headers are appended (compat D-01). */
 static void
-wr_first_death(const struct wr_dl *d, const char *key, const void *val, size_t len,
-               struct wr_tbuf *b)
+wr_dl_headers(const struct wr_dl *d, bool drop_cc, struct wr_tbuf *h)
 {
+    struct wr_table_iter it;
+    struct wr_bytes key;
     struct wr_fvalue v;
+    char k[256];
+    bool first = !wr_table_get(d->props.headers, "x-death", &v);
 
-    if (!wr_table_get(d->props.headers, key, &v))
-        wr_tbuf_str(b, key, val, len);
+    wr_table_iter_init(&it, d->props.headers);
+    while (wr_table_next(&it, &key, &v) > 0) {
+        if (wr_bytes_eq_str(key, "x-death")) {
+            wr_death_array(d, h);
+            continue;
+        }
+        if (drop_cc && wr_bytes_eq_str(key, "CC"))
+            continue;
+        memcpy(k, key.ptr, key.len);
+        k[key.len] = '\0';
+        wr_tbuf_key(h, k);
+        wr_tbuf_value(h, &v);
+    }
+    if (!first)
+        return;
+    wr_death_array(d, h);
+    wr_tbuf_str(h, "x-first-death-exchange", d->m->exchange, d->m->exchange_len);
+    wr_tbuf_str(h, "x-first-death-queue", d->q->name, strlen(d->q->name));
+    wr_tbuf_str(h, "x-first-death-reason", d->reason, strlen(d->reason));
 }
 
 /* D-04: with no 'rejected' death between now and the earlier death in queue t, it is a cycle. */
@@ -180,8 +237,6 @@ wr_dl_route(const struct wr_dl *d, struct wr_exchange *x, struct wr_msg *n,
 void
 wr_deadletter(struct wr_queue *q, const struct wr_msg *m, enum wr_dl_reason reason)
 {
-    static const char *const keep_cc[] = {"x-death", NULL};
-    static const char *const drop_cc[] = {"x-death", "CC", NULL};
     struct wr_dl d = {.q = q, .m = m, .reason = wr_dl_reasons[reason]};
     struct wr_exchange *x;
     struct wr_tbuf h;
@@ -195,11 +250,7 @@ wr_deadletter(struct wr_queue *q, const struct wr_msg *m, enum wr_dl_reason reas
     d.keys[d.nkeys++] = (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len};
     wr_headers_keys(d.props.headers, "CC", d.keys, &d.nkeys, WR_MAX_ROUTE_KEYS, err, sizeof(err));
     wr_tbuf_init(&h);
-    wr_headers_copy_except(d.props.headers, q->p.has_dlrk ? drop_cc : keep_cc, &h);
-    wr_death_array(&d, &h);
-    wr_first_death(&d, "x-first-death-reason", d.reason, strlen(d.reason), &h);
-    wr_first_death(&d, "x-first-death-queue", q->name, strlen(q->name), &h);
-    wr_first_death(&d, "x-first-death-exchange", m->exchange, m->exchange_len, &h);
+    wr_dl_headers(&d, q->p.has_dlrk, &h);
     struct wr_props np = d.props;
     np.flags = (uint16_t)((np.flags | WR_P_HEADERS) & ~WR_P_EXPIRATION);
     np.headers = (struct wr_bytes){h.data, (uint32_t)h.len};

@@ -16,7 +16,11 @@ wr_exc_format(struct wr_exc *e, uint16_t code, const char *text)
     int n;
 
     e->code = code;
-    n = snprintf(e->text, sizeof(e->text), "%s - %s", name ? name : "INTERNAL_ERROR", text);
+    /* an empty explanation gives the bare name, as in 3.10's "INTERNAL_ERROR" (ERR-44) */
+    if (text[0] == '\0')
+        n = snprintf(e->text, sizeof(e->text), "%s", name ? name : "INTERNAL_ERROR");
+    else
+        n = snprintf(e->text, sizeof(e->text), "%s - %s", name ? name : "INTERNAL_ERROR", text);
     /* reply-text is a shortstr: RabbitMQ keeps 252 bytes and appends "..." */
     if (n > 255)
         memcpy(e->text + 252, "...", 4);

@@ -83,7 +83,7 @@ wr_basic_queue(struct wr_channel *ch, struct wr_bytes name, struct wr_queue **ou
 }
 
 static int
-wr_consume_priority(struct wr_channel *ch, struct wr_bytes args, int32_t *prio)
+wr_consume_priority(struct wr_channel *ch, struct wr_queue *q, struct wr_bytes args, int32_t *prio)
 {
     struct wr_fvalue v;
 
@@ -92,9 +92,59 @@ wr_consume_priority(struct wr_channel *ch, struct wr_bytes args, int32_t *prio)
         return 0;
     if (!wr_fvalue_is_int(&v))
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED,
-                            "invalid arg 'x-priority' for consumer: \"expected integer, got %s\"",
+                            "invalid arg 'x-priority' for queue '%s' in vhost '%s': \"expected "
+                            "integer, got %s\"",
+                            wr_queue_name(q), wr_vhost_name(ch->conn->vh),
                             wr_fvalue_type_name(v.type));
     *prio = (int32_t)v.v.i;
+    return 0;
+}
+
+static int
+wr_not_for_streams(struct wr_channel *ch, struct wr_queue *q, const char *what)
+{
+    return wr_conn_fail(ch->conn, WR_NOT_IMPLEMENTED,
+                        "%s not supported by stream queues queue '%s' in vhost '%s'", what,
+                        wr_queue_name(q), wr_vhost_name(ch->conn->vh));
+}
+
+/* What quorum and stream queues refuse at consume time (ERR-30, ERR-40, ERR-41). */
+static int
+wr_consume_type_checks(struct wr_channel *ch, struct wr_queue *q,
+                       const struct wr_m_basic_consume *m)
+{
+    enum wr_qtype t = wr_queue_params(q)->type;
+    const char *vh = wr_vhost_name(ch->conn->vh);
+
+    if (t == WR_QT_QUORUM && ch->prefetch_global > 0)
+        return wr_conn_fail(ch->conn, WR_NOT_IMPLEMENTED,
+                            "queue '%s' in vhost '%s' does not support global qos",
+                            wr_queue_name(q), vh);
+    if (t != WR_QT_STREAM)
+        return 0;
+    if (m->no_ack)
+        return wr_not_for_streams(ch, q, "automatic acknowledgement");
+    if (ch->prefetch_next == 0)
+        return wr_chan_fail(ch, WR_PRECONDITION_FAILED,
+                            "consumer prefetch count is not set for 'queue '%s' in vhost '%s''",
+                            wr_queue_name(q), vh);
+    return 0;
+}
+
+/* Where a stream consumer starts: x-stream-offset, 'next' by default (Q-09). */
+static int
+wr_consume_offset(struct wr_channel *ch, struct wr_queue *q, struct wr_bytes args, uint64_t *out)
+{
+    struct wr_fvalue v;
+    int64_t off;
+
+    *out = wr_queue_log_length(q);
+    if (wr_queue_params(q)->type != WR_QT_STREAM || !wr_table_get(args, "x-stream-offset", &v))
+        return 0;
+    off = wr_queue_stream_offset(q, &v);
+    if (off < 0)
+        return wr_conn_fail(ch->conn, WR_INTERNAL_ERROR, "%s", ""); /* as 3.10 does (ERR-44) */
+    *out = (uint64_t)off;
     return 0;
 }
 
@@ -106,6 +156,7 @@ wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
     char tag[40];
     struct wr_bytes t = m->consumer_tag;
     int32_t prio;
+    uint64_t offset;
 
     if (wr_reply_is_pseudo(m->queue)) {
         if (t.len == 0) {
@@ -126,7 +177,8 @@ wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
     if (wr_queue_has_exclusive_consumer(q) || (m->exclusive && wr_queue_consumer_count(q) > 0))
         return wr_chan_fail(ch, WR_ACCESS_REFUSED, "queue '%s' in vhost '%s' in exclusive use",
                             wr_queue_name(q), wr_vhost_name(ch->conn->vh));
-    if (wr_consume_priority(ch, m->arguments, &prio) < 0)
+    if (wr_consume_priority(ch, q, m->arguments, &prio) < 0 ||
+        wr_consume_type_checks(ch, q, m) < 0 || wr_consume_offset(ch, q, m->arguments, &offset) < 0)
         return WR_EXC;
     c = wr_xcalloc(1, sizeof(*c));
     c->ch = ch;
@@ -136,6 +188,7 @@ wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
     c->exclusive = m->exclusive;
     c->prefetch = ch->prefetch_next;
     c->priority = prio;
+    c->offset = offset;
     TAILQ_INSERT_TAIL(&ch->consumers, c, chlink);
     wr_queue_add_consumer(q, c);
     /* consume-ok goes out before any delivery for this consumer (M-11) */
@@ -185,6 +238,14 @@ wr_get(struct wr_channel *ch, const struct wr_m_basic_get *m)
 
     if (wr_basic_queue(ch, m->queue, &q) < 0)
         return WR_EXC;
+    if (wr_queue_params(q)->type == WR_QT_STREAM)
+        return wr_not_for_streams(ch, q, "basic.get");
+    if (wr_queue_params(q)->type == WR_QT_QUORUM && wr_queue_params(q)->single_active)
+        return wr_chan_fail(ch, WR_RESOURCE_LOCKED,
+                            "cannot obtain access to locked queue '%s' in vhost '%s'. basic.get "
+                            "operations are not supported by quorum queues with single active "
+                            "consumer",
+                            wr_queue_name(q), wr_vhost_name(ch->conn->vh));
     wr_queue_touch(q);
     e = wr_queue_get(q);
     if (e == NULL) {
@@ -203,7 +264,10 @@ wr_get(struct wr_channel *ch, const struct wr_m_basic_get *m)
     else
         ok.delivery_tag = wr_channel_track(ch, q, e, NULL);
     wr_conn_send(ch->conn, ch->id, WR_M_BASIC_GET_OK, &ok);
-    wr_channel_write_content(ch->conn, ch->id, msg);
+    struct wr_msg *out = wr_queue_delivery_msg(q, e);
+    wr_channel_write_content(ch->conn, ch->id, out ? out : msg);
+    if (out)
+        wr_msg_unref(out);
     if (m->no_ack)
         wr_queue_ack(q, e);
     return 0;
@@ -224,9 +288,26 @@ wr_tag_outstanding(struct wr_channel *ch, uint64_t tag, bool multiple)
 }
 
 /* ack, nack and reject: applied now, or held by a transaction until commit (R-05). */
+/* Stream messages are never rejected (ERR-41). */
+static int
+wr_settle_stream_check(struct wr_channel *ch, uint64_t tag, bool multiple)
+{
+    struct wr_unacked *u;
+
+    TAILQ_FOREACH(u, &ch->unacked, link) {
+        if (multiple ? (tag != 0 && u->tag > tag) : u->tag != tag)
+            continue;
+        if (wr_queue_params(u->q)->type == WR_QT_STREAM)
+            return wr_not_for_streams(ch, u->q, "basic.nack and basic.reject");
+    }
+    return 0;
+}
+
 static int
 wr_settle(struct wr_channel *ch, uint32_t id, uint64_t tag, bool multiple, bool requeue)
 {
+    if (id != WR_M_BASIC_ACK && wr_settle_stream_check(ch, tag, multiple) < 0)
+        return WR_EXC;
     if (!ch->tx)
         return wr_channel_settle(ch, tag, multiple, requeue, id == WR_M_BASIC_ACK);
     if (!wr_tag_outstanding(ch, tag, multiple))

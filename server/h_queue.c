@@ -148,7 +148,7 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
     char gen[32], cname[256], err[600];
 
     if (m->passive) {
-        int alive = wr_reply_declare(ch, m->queue);
+        int alive = wr_reply_is_pseudo(m->queue) ? 1 : wr_reply_declare(ch, m->queue);
         if (alive == 1) {
             struct wr_m_queue_declare_ok ok = {.queue = m->queue, .consumer_count = 1};
             return m->no_wait ? 0 : wr_conn_send(ch->conn, ch->id, WR_M_QUEUE_DECLARE_OK, &ok);
@@ -236,6 +236,10 @@ wr_queue_purge_m(struct wr_channel *ch, const struct wr_m_queue_purge *m)
 
     if (wr_queue_name_arg(ch, m->queue, &name) < 0 || wr_queue_lookup(ch, name, &q) < 0)
         return WR_EXC;
+    if (wr_queue_params(q)->type == WR_QT_STREAM)
+        return wr_conn_fail(ch->conn, WR_NOT_IMPLEMENTED,
+                            "queue.purge not supported by stream queues queue '%s' in vhost '%s'",
+                            wr_queue_name(q), wr_vh(ch));
     struct wr_m_queue_purge_ok ok = {.message_count = wr_queue_purge(q)};
     if (m->no_wait)
         return 0;

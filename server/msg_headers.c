@@ -89,3 +89,25 @@ out:
     free(props);
     return n;
 }
+
+struct wr_msg *
+wr_msg_with_header_long(const struct wr_msg *m, const char *key, int64_t value)
+{
+    const char *skip[] = {key, NULL};
+    struct wr_props p;
+    struct wr_tbuf h;
+    struct wr_msg *n;
+
+    if (wr_props_decode(m->props, m->props_len, &p) < 0)
+        return NULL;
+    wr_tbuf_init(&h);
+    if (p.flags & WR_P_HEADERS)
+        wr_headers_copy_except(p.headers, skip, &h);
+    wr_tbuf_long(&h, key, value);
+    p.flags |= WR_P_HEADERS;
+    p.headers = wr_tbuf_bytes(&h);
+    n = wr_msg_with_props(m, &p, m->exchange, m->exchange_len,
+                          (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len});
+    wr_tbuf_free(&h);
+    return n;
+}

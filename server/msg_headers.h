@@ -24,4 +24,7 @@ void wr_headers_copy_except(struct wr_bytes headers, const char *const *skip, st
 struct wr_msg *wr_msg_with_props(const struct wr_msg *m, const struct wr_props *p,
                                  const char *exchange, size_t elen, struct wr_bytes rk);
 
+/* A copy of m whose header key is set to a long (x-delivery-count, x-stream-offset). */
+struct wr_msg *wr_msg_with_header_long(const struct wr_msg *m, const char *key, int64_t value);
+
 #endif

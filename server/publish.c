@@ -213,6 +213,9 @@ wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
     int rc;
 
     if (wr_reply_route(ch, m)) {
+        /* 3.10 returns mandatory publishes to reply addresses, delivered or not (compat X-10) */
+        if (mandatory)
+            wr_channel_return(ch, m);
         if (ch->confirm)
             wr_channel_confirm(ch, false);
         return 0;

@@ -10,10 +10,13 @@
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/msg.h"
+#include "server/msg_headers.h"
+#include "server/pool.h"
 #include "server/vhost.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct wr_queue *
 wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_queue_opts *o)
@@ -62,11 +65,13 @@ wr_queue_unref(struct wr_queue *q)
     free(q);
 }
 
+static struct wr_pool wr_qentry_pool = WR_POOL_INIT(struct wr_qentry, 65536);
+
 void
 wr_qentry_free(struct wr_qentry *e)
 {
     wr_msg_unref(e->msg);
-    free(e);
+    wr_pool_put(&wr_qentry_pool, e);
 }
 
 struct wr_qentry *
@@ -117,7 +122,12 @@ wr_queue_delete(struct wr_queue *q, bool notify)
         q->nconsumers--;
         wr_channel_consumer_gone(c->ch, c, notify);
     }
-    n = wr_queue_drop_ready(q);
+    n = wr_queue_drop_ready(q) + (uint32_t)q->nlog;
+    for (uint64_t i = 0; i < q->nlog; i++)
+        wr_qentry_free(q->log[i]);
+    free(q->log);
+    q->log = NULL;
+    q->nlog = 0;
     wr_queue_timers_free(q);
     if (q->o.owner != NULL)
         wr_conn_disown_queue(q->o.owner, q);
@@ -158,7 +168,13 @@ wr_queue_is_deleted(const struct wr_queue *q)
 uint32_t
 wr_queue_ready(const struct wr_queue *q)
 {
-    return q->nready;
+    return q->p.type == WR_QT_STREAM ? (uint32_t)q->nlog : q->nready;
+}
+
+uint64_t
+wr_queue_log_length(const struct wr_queue *q)
+{
+    return q->nlog;
 }
 
 uint32_t
@@ -247,17 +263,24 @@ wr_queue_msg_expiry(const struct wr_queue *q, const struct wr_msg *m)
     return ttl < 0 ? INT64_MAX : wr_clock_ms() + ttl;
 }
 
+static void wr_stream_append(struct wr_queue *q, struct wr_msg *m);
+
 bool
 wr_queue_push(struct wr_queue *q, struct wr_msg *m)
 {
     struct wr_qentry *e;
+
+    if (q->p.type == WR_QT_STREAM) {
+        wr_stream_append(q, m);
+        return true;
+    }
 
     if (q->p.overflow != WR_OVF_DROP_HEAD && wr_queue_full(q)) {
         if (q->p.overflow == WR_OVF_REJECT_PUBLISH_DLX)
             wr_deadletter(q, m, WR_DL_MAXLEN);
         return false;
     }
-    e = wr_xcalloc(1, sizeof(*e));
+    e = wr_pool_get(&wr_qentry_pool);
     wr_msg_ref(m);
     e->msg = m;
     e->seq = q->next_seq++;
@@ -314,7 +337,7 @@ void
 wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e)
 {
     q->nunacked--;
-    if (q->deleted) {
+    if (q->deleted || q->p.type == WR_QT_STREAM) {
         wr_qentry_free(e);
         return;
     }
@@ -392,10 +415,97 @@ wr_queue_dispatch_from(struct wr_queue *q, bool fresh)
     wr_queue_unref(q);
 }
 
+/* Stream consumers each read the log from their own offset; messages stay. */
+static void
+wr_stream_dispatch(struct wr_queue *q)
+{
+    struct wr_consumer *c;
+    bool progress = true;
+
+    q->dispatching = true;
+    wr_queue_ref(q);
+    while (progress && !q->deleted) {
+        progress = false;
+        TAILQ_FOREACH(c, &q->consumers, qlink) {
+            if (c->offset >= q->nlog || !wr_channel_can_deliver(c->ch, c))
+                continue;
+            struct wr_qentry *e = wr_pool_get(&wr_qentry_pool), *src = q->log[c->offset++];
+            wr_msg_ref(src->msg);
+            e->msg = src->msg;
+            e->seq = src->seq;
+            e->expires = INT64_MAX;
+            e->deliveries = 1;
+            q->nunacked++;
+            wr_channel_deliver(c->ch, c, q, e);
+            progress = true;
+            break; /* the consumer list may have changed */
+        }
+    }
+    q->dispatching = false;
+    wr_queue_unref(q);
+}
+
+static void
+wr_stream_append(struct wr_queue *q, struct wr_msg *m)
+{
+    struct wr_qentry *e = wr_pool_get(&wr_qentry_pool);
+
+    if (q->nlog == q->log_cap) {
+        q->log_cap = q->log_cap ? q->log_cap * 2 : 64;
+        q->log = wr_xrealloc(q->log, q->log_cap * sizeof(*q->log));
+    }
+    wr_msg_ref(m);
+    e->msg = m;
+    e->seq = q->nlog;           /* the offset */
+    e->expires = wr_clock_ms(); /* streams have no TTL: this is the append time */
+    q->log[q->nlog++] = e;
+    wr_queue_dispatch(q);
+}
+
+int64_t
+wr_queue_stream_offset(const struct wr_queue *q, const struct wr_fvalue *v)
+{
+    if (wr_fvalue_is_int(v))
+        return v->v.i < 0 ? 0 : (v->v.i > (int64_t)q->nlog ? (int64_t)q->nlog : v->v.i);
+    if (v->type == 'T') {
+        /* the first message appended at or after the timestamp (seconds) */
+        int64_t at = (int64_t)v->v.ts * 1000 - (time(NULL) * 1000 - wr_clock_ms());
+        for (uint64_t i = 0; i < q->nlog; i++) {
+            if (q->log[i]->expires >= at)
+                return (int64_t)i;
+        }
+        return (int64_t)q->nlog;
+    }
+    if (v->type != 'S')
+        return -1;
+    if (wr_bytes_eq_str(v->v.s, "first"))
+        return 0;
+    if (wr_bytes_eq_str(v->v.s, "last"))
+        return q->nlog ? (int64_t)q->nlog - 1 : 0;
+    if (wr_bytes_eq_str(v->v.s, "next"))
+        return (int64_t)q->nlog;
+    return -1;
+}
+
 void
 wr_queue_dispatch(struct wr_queue *q)
 {
+    if (q->p.type == WR_QT_STREAM) {
+        if (!q->dispatching && !q->deleted && q->nconsumers > 0)
+            wr_stream_dispatch(q);
+        return;
+    }
     wr_queue_dispatch_from(q, false);
+}
+
+struct wr_msg *
+wr_queue_delivery_msg(const struct wr_queue *q, const struct wr_qentry *e)
+{
+    if (q->p.type == WR_QT_QUORUM && e->deliveries > 1)
+        return wr_msg_with_header_long(e->msg, "x-delivery-count", e->deliveries - 1);
+    if (q->p.type == WR_QT_STREAM)
+        return wr_msg_with_header_long(e->msg, "x-stream-offset", (int64_t)e->seq);
+    return NULL;
 }
 
 void

@@ -3,6 +3,7 @@
 #ifndef WR_QUEUE_H
 #define WR_QUEUE_H
 
+#include "amqp/table.h"
 #include "amqp/types.h"
 #include "server/exchange.h"
 #include "server/queue_args.h"
@@ -38,6 +39,7 @@ struct wr_consumer {
     size_t tag_len;
     bool no_ack, exclusive;
     uint32_t prefetch; /* per-consumer limit, 0 = none (P-01) */
+    uint64_t offset;   /* stream queues: the next log offset this consumer reads */
     uint32_t unacked;
     int32_t priority;
 };
@@ -84,6 +86,13 @@ void wr_queue_reject(struct wr_queue *q, struct wr_qentry *e);
 /* Renews the x-expires lease (declare, basic.get count as use, T-03). */
 void wr_queue_touch(struct wr_queue *q);
 const struct wr_qparams *wr_queue_params(const struct wr_queue *q);
+/* Stream queues (Q-09): the log length, and the offset an x-stream-offset value names;
+ * -1 when the value is not one RabbitMQ accepts. */
+uint64_t wr_queue_log_length(const struct wr_queue *q);
+int64_t wr_queue_stream_offset(const struct wr_queue *q, const struct wr_fvalue *v);
+/* The message to write for this delivery: quorum redeliveries carry x-delivery-count, stream
+ * deliveries x-stream-offset. Returns NULL when e->msg goes out unchanged; else a new ref. */
+struct wr_msg *wr_queue_delivery_msg(const struct wr_queue *q, const struct wr_qentry *e);
 /* Delivers ready messages to consumers that have credit. */
 void wr_queue_dispatch(struct wr_queue *q);
 

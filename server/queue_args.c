@@ -131,7 +131,8 @@ wr_check_arg(enum wr_arg_check ck, const struct wr_fvalue *v, struct wr_bytes ar
         if (wr_check_int(v, why, cap) < 0)
             return -1;
         if (v->v.i != 1 && v->v.i != 2)
-            return snprintf(why, cap, "{unsupported_queue_version,%lld}", (long long)v->v.i), -1;
+            return snprintf(why, cap, "\"unsupported queue version '%lld'\"", (long long)v->v.i),
+                   -1;
         return 0;
     case WR_A_ANY:
         return 0;
@@ -198,6 +199,24 @@ wr_same_class(const struct wr_fvalue *a, const struct wr_fvalue *b)
     return a->type == b->type;
 }
 
+/* Queue types are compared as names, an absent type being 'classic'. */
+static int
+wr_qtype_inequivalent(const struct wr_fvalue *a, const struct wr_fvalue *b, const char *qname,
+                      const char *vhost, char *err, size_t errcap)
+{
+    char ra[200] = "classic", rb[200] = "classic";
+
+    if (a)
+        wr_fvalue_render(a, ra, sizeof(ra));
+    if (b)
+        wr_fvalue_render(b, rb, sizeof(rb));
+    snprintf(err, errcap,
+             "inequivalent arg 'x-queue-type' for queue '%s' in vhost '%s': received '%s' but "
+             "current is '%s'",
+             qname, vhost, ra, rb);
+    return -1;
+}
+
 int
 wr_queue_args_equivalent(struct wr_bytes got, struct wr_bytes cur, const char *qname,
                          const char *vhost, char *err, size_t errcap)
@@ -214,6 +233,8 @@ wr_queue_args_equivalent(struct wr_bytes got, struct wr_bytes cur, const char *q
             continue;
         if (ha && hb && wr_fvalue_equal(&a, &b))
             continue;
+        if (strcmp(wr_qargs[i].key, "x-queue-type") == 0)
+            return wr_qtype_inequivalent(ha ? &a : NULL, hb ? &b : NULL, qname, vhost, err, errcap);
         bool plain = ha && hb && wr_same_class(&a, &b);
         wr_qarg_render(ha, &a, plain, ra, sizeof(ra));
         wr_qarg_render(hb, &b, plain, rb, sizeof(rb));

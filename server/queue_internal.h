@@ -31,6 +31,8 @@ struct wr_queue {
     bool exclusive_consumer;
     struct wr_binding_list bindings;
     uint64_t route_mark;
+    struct wr_qentry **log; /* stream queues: every message, by offset */
+    uint64_t nlog, log_cap;
     struct event *ttl_timer;    /* fires when the head message expires */
     struct event *expiry_timer; /* x-expires: fires when the queue has been unused too long */
 };

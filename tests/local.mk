@@ -6,4 +6,6 @@ include tests/unit/codec.mk
 include tests/unit/route.mk
 include tests/unit/server.mk
 include tests/fuzz/local.mk
+include tests/fuzz/store.mk
+include tests/unit/store.mk
 include tests/integration/local.mk

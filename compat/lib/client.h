@@ -52,6 +52,8 @@ struct got {
     int redelivered;
     uint32_t remaining;
     const char *exchange, *routing_key;
+    const char *consumer_tag;      /* deliveries only; "" for basic.get */
+    amqp_basic_properties_t props; /* deep copy, scenario lifetime */
 };
 int cl_get(conn_t c, amqp_channel_t ch, const char *q, int no_ack, struct got *g);
 /* Expects get-ok with exactly this body. */
@@ -60,6 +62,11 @@ void cl_get_expect(conn_t c, amqp_channel_t ch, const char *q, int no_ack, const
 /* Starts a consumer; returns the server's consumer tag (scenario lifetime). */
 const char *cl_consume(conn_t c, amqp_channel_t ch, const char *q, const char *tag, int no_ack,
                        int exclusive);
+/* Same with consume arguments (x-priority, x-stream-offset, ...). */
+const char *cl_consume_args(conn_t c, amqp_channel_t ch, const char *q, const char *tag, int no_ack,
+                            int exclusive, amqp_table_t args);
+/* basic.qos prefetch_count with the global flag; fails the scenario unless qos-ok. */
+void cl_qos(conn_t c, amqp_channel_t ch, uint16_t prefetch, int global);
 /* Waits up to timeout_ms for a delivery on any channel. Returns 1 and fills g, 0 on timeout. */
 int cl_next(conn_t c, int timeout_ms, struct got *g, amqp_channel_t *ch);
 
@@ -69,12 +76,36 @@ void cl_confirm(conn_t c, amqp_channel_t ch);
  * before the caller looks at queues. Returns 1 if a basic.return came before the ack. */
 int cl_publish_wait(conn_t c, amqp_channel_t ch, const char *x, const char *rk, int mandatory,
                     const amqp_basic_properties_t *props, const char *body);
+/* Like cl_publish_wait but a broker nack is an outcome, not a failure:
+ * returns CL_ACKED or CL_NACKED, plus CL_RETURNED if a basic.return came first. */
+#define CL_ACKED    0
+#define CL_RETURNED 1
+#define CL_NACKED   2
+int cl_publish_confirm(conn_t c, amqp_channel_t ch, const char *x, const char *rk, int mandatory,
+                       const amqp_basic_properties_t *props, const char *body);
 /* Polls passive declares until q is gone (404) or timeout_ms passes; returns 1 if gone.
  * Used where RabbitMQ deletes asynchronously after the triggering reply. */
 int cl_await_gone(conn_t c, const char *q, int timeout_ms);
 
 /* Number of ready messages (passive declare). */
 uint32_t cl_count(conn_t c, amqp_channel_t ch, const char *q);
+/* Polls cl_count every 20 ms until it equals want; returns 1, or 0 after timeout_ms.
+ * For effects RabbitMQ applies on a timer (TTL expiry) where no event can be awaited. */
+int cl_await_count(conn_t c, amqp_channel_t ch, const char *q, uint32_t want, int timeout_ms);
+void cl_sleep_ms(int ms);
+/* Milliseconds on a monotonic clock, for deadlines. */
+long long cl_now_ms(void);
+
+/* Renders a field table as {key:<kind><value>,...} in wire order, kinds being the AMQP
+ * type letters (S longstr, l long, I int, T timestamp, A array, F table, t bool, V void).
+ * Timestamps render as a bare "T" so expected strings stay time-independent. */
+const char *cl_render(amqp_table_t t);
+/* The headers of a received message rendered with cl_render, or "-" when absent. */
+const char *cl_headers(const struct got *g);
+/* The value of key in t (first match), or NULL. */
+const amqp_field_value_t *cl_find(amqp_table_t t, const char *key);
+/* A bytes property as a string (scenario lifetime); "-" when its flag is not set. */
+const char *cl_prop(const struct got *g, amqp_flags_t flag, amqp_bytes_t v);
 
 /* Table builder for a few entries; entries live for the scenario. */
 amqp_table_t cl_table1(const char *key, amqp_field_value_t v);
@@ -84,5 +115,19 @@ amqp_field_value_t cl_int(int32_t v);
 amqp_field_value_t cl_long(int64_t v);
 amqp_field_value_t cl_str(const char *s);
 amqp_field_value_t cl_void(void);
+amqp_field_value_t cl_bool(int v);
+/* n key/value pairs: cl_table(2, "k1", v1, "k2", v2). */
+amqp_table_t cl_table(int n, ...);
+/* Array of n longstrs: cl_strs(2, "a", "b"). */
+amqp_field_value_t cl_strs(int n, ...);
+
+/* Declares a fresh queue/exchange on channel 1 (registered for cleanup); returns its name. */
+const char *cl_new_queue(conn_t c, const char *hint, int flags, amqp_table_t args);
+const char *cl_new_exchange(conn_t c, const char *hint, const char *type, int flags,
+                            amqp_table_t args);
+/* Drains q with no-ack gets; returns the bodies joined by ',' in queue order. */
+const char *cl_drain(conn_t c, amqp_channel_t ch, const char *q);
+/* Connection with channel 1 for declares and channel 2 in confirm mode for publishes. */
+conn_t cl_open_confirming(void);
 
 #endif

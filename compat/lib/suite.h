@@ -26,6 +26,14 @@ extern const struct scenario sc_queues[];
 extern const struct scenario sc_basic[];
 extern const struct scenario sc_consume[];
 extern const struct scenario sc_confirm_tx[];
+extern const struct scenario sc_ttl[];
+extern const struct scenario sc_limits[];
+extern const struct scenario sc_dlx[];
+extern const struct scenario sc_priority[];
+extern const struct scenario sc_routing_ext[];
+extern const struct scenario sc_consumers_ext[];
+extern const struct scenario sc_reply_to[];
+extern const struct scenario sc_queue_types[];
 
 /* Broker under test; set once by main before any scenario runs. */
 extern const char *sc_host;
