@@ -2,16 +2,20 @@
 /* Broker root: owns vhosts, users, listeners and the connection list; ordered start and stop. */
 #include "server/broker.h"
 
+#include "server/channel.h"
 #include "server/conn.h"
 #include "server/hmap.h"
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/mem.h"
+#include "server/persist.h"
+#include "server/queue.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -30,6 +34,9 @@ struct wr_broker {
     struct wr_hmap *users;
     struct wr_hmap *conns; /* struct wr_conn * (as bytes) -> itself */
     struct wr_hmap *replies;
+    struct wr_hmap *qids; /* durable queue id -> struct wr_queue * */
+    uint64_t next_qid;
+    struct wr_persist *persist;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
     int nlisteners;
     bool stopping;
@@ -47,6 +54,8 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     b->users = wr_hmap_new();
     b->conns = wr_hmap_new();
     b->replies = wr_hmap_new();
+    b->qids = wr_hmap_new();
+    b->next_qid = 1;
     wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost),
                 wr_vhost_new(b, cfg->default_vhost));
     u = wr_user_new(cfg->default_user, cfg->default_pass);
@@ -58,6 +67,33 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     return b;
 }
 
+static bool
+wr_broker_qid_exists(uint64_t qid, void *arg)
+{
+    return wr_hmap_get_u64(((struct wr_broker *)arg)->qids, qid) != NULL;
+}
+
+static void
+wr_broker_restore(uint64_t qid, struct wr_msg *m, uint64_t seq, bool redelivered, void *arg)
+{
+    struct wr_queue *q = wr_hmap_get_u64(((struct wr_broker *)arg)->qids, qid);
+
+    wr_queue_restore(q, m, seq, redelivered);
+}
+
+/* Recovery comes before the listeners: clients only ever see a recovered broker. */
+static int
+wr_broker_recover(struct wr_broker *b)
+{
+    char dir[4096];
+
+    snprintf(dir, sizeof(dir), "%s/store", b->cfg->data_dir);
+    b->persist = wr_persist_open(b->base, dir, false, wr_channel_persisted);
+    if (b->persist == NULL)
+        return -1;
+    return wr_persist_recover(b->persist, wr_broker_qid_exists, wr_broker_restore, b) < 0 ? -1 : 0;
+}
+
 int
 wr_broker_start(struct wr_broker *b)
 {
@@ -66,6 +102,8 @@ wr_broker_start(struct wr_broker *b)
     int n = b->cfg->nbinds ? b->cfg->nbinds : 2;
     int port = b->cfg->port;
 
+    if (wr_broker_recover(b) < 0)
+        return -1;
     for (int i = 0; i < n; i++) {
         struct wr_listener *l = wr_listener_new(b, addrs[i], port);
         if (l == NULL) {
@@ -124,10 +162,12 @@ wr_broker_free(struct wr_broker *b)
     wr_hmap_iter_init(b->users, &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_user_free(val);
+    wr_persist_close(b->persist);
     wr_hmap_free(b->vhosts);
     wr_hmap_free(b->users);
     wr_hmap_free(b->conns);
     wr_hmap_free(b->replies);
+    wr_hmap_free(b->qids);
     free(b);
 }
 
@@ -178,4 +218,30 @@ struct wr_hmap *
 wr_broker_reply_map(struct wr_broker *b)
 {
     return b->replies;
+}
+
+struct wr_persist *
+wr_broker_persist(const struct wr_broker *b)
+{
+    return b->persist;
+}
+
+uint64_t
+wr_broker_next_qid(struct wr_broker *b)
+{
+    return b->next_qid++;
+}
+
+void
+wr_broker_qid_add(struct wr_broker *b, uint64_t qid, struct wr_queue *q)
+{
+    wr_hmap_put_u64(b->qids, qid, q);
+    if (qid >= b->next_qid)
+        b->next_qid = qid + 1;
+}
+
+void
+wr_broker_qid_remove(struct wr_broker *b, uint64_t qid)
+{
+    wr_hmap_del_u64(b->qids, qid);
 }

@@ -5,12 +5,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct wr_config;
 struct wr_vhost;
 struct wr_user;
 struct wr_conn;
+struct wr_queue;
+struct wr_persist;
 
 struct wr_broker;
 
@@ -27,6 +30,12 @@ struct wr_vhost *wr_broker_vhost(struct wr_broker *b, const char *name, size_t l
 /* Checks a password; NULL when the user is unknown or the password wrong. */
 const struct wr_user *wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen,
                                              const char *pass, size_t plen);
+/* The message store bridge (NULL when the broker runs without one). */
+struct wr_persist *wr_broker_persist(const struct wr_broker *b);
+/* Durable queues by their store id: a fresh id, and the registry recovery uses. */
+uint64_t wr_broker_next_qid(struct wr_broker *b);
+void wr_broker_qid_add(struct wr_broker *b, uint64_t qid, struct wr_queue *q);
+void wr_broker_qid_remove(struct wr_broker *b, uint64_t qid);
 /* Direct reply-to addresses (key -> struct wr_channel *). */
 struct wr_hmap *wr_broker_reply_map(struct wr_broker *b);
 /* Connection registry, used for shutdown and exclusive-queue ownership. */

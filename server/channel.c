@@ -8,6 +8,7 @@
 #include "server/broker.h"
 #include "server/mem.h"
 #include "server/msg.h"
+#include "server/persist.h"
 #include "server/pool.h"
 #include "server/settings.h"
 #include "server/vhost.h"
@@ -99,6 +100,8 @@ wr_channel_teardown(struct wr_channel *ch)
     }
     wr_txops_clear(ch);
     wr_reply_channel_gone(ch);
+    if (wr_broker_persist(ch->conn->broker) != NULL)
+        wr_persist_forget(wr_broker_persist(ch->conn->broker), ch);
     if (ch->flush_queued) {
         TAILQ_REMOVE(&ch->conn->flush_list, ch, flush_link);
         ch->flush_queued = false;
@@ -114,6 +117,7 @@ wr_channel_free(struct wr_channel *ch)
     if (ch->id < c->nchans && c->chans[ch->id] == ch)
         c->chans[ch->id] = NULL;
     c->open_channels--;
+    free(ch->nacks);
     free(ch);
 }
 
@@ -308,13 +312,51 @@ wr_channel_requeue_all(struct wr_channel *ch)
         ch->state = WR_CH_OPEN;
 }
 
+static void
+wr_channel_send_ack(struct wr_channel *ch, uint32_t id, uint64_t tag)
+{
+    struct wr_m_basic_ack a = {.delivery_tag = tag, .multiple = tag - ch->confirmed > 1};
+
+    /* basic.ack and basic.nack start alike: tag, multiple (nack adds requeue = false) */
+    if (id == WR_M_BASIC_NACK) {
+        struct wr_m_basic_nack n = {.delivery_tag = tag, .multiple = a.multiple};
+        wr_conn_send(ch->conn, ch->id, id, &n);
+    } else {
+        wr_conn_send(ch->conn, ch->id, id, &a);
+    }
+    ch->confirmed = tag;
+}
+
 void
 wr_channel_flush_confirms(struct wr_channel *ch)
 {
-    if (ch->confirm_upto <= ch->confirmed || ch->state != WR_CH_OPEN)
+    if (ch->state != WR_CH_OPEN)
         return;
-    struct wr_m_basic_ack a = {.delivery_tag = ch->confirm_upto,
-                               .multiple = ch->confirm_upto - ch->confirmed > 1};
-    ch->confirmed = ch->confirm_upto;
-    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_ACK, &a);
+    while (ch->nnacks > 0 && ch->nacks[0] <= ch->confirm_upto) {
+        uint64_t n = ch->nacks[0];
+        if (n - 1 > ch->confirmed)
+            wr_channel_send_ack(ch, WR_M_BASIC_ACK, n - 1);
+        ch->confirmed = n - 1;
+        wr_channel_send_ack(ch, WR_M_BASIC_NACK, n);
+        memmove(ch->nacks, ch->nacks + 1, --ch->nnacks * sizeof(*ch->nacks));
+    }
+    if (ch->confirm_upto > ch->confirmed)
+        wr_channel_send_ack(ch, WR_M_BASIC_ACK, ch->confirm_upto);
+}
+
+void
+wr_channel_persisted(void *owner, uint64_t upto, bool commit)
+{
+    struct wr_channel *ch = owner;
+
+    if (commit) {
+        struct wr_m_tx_commit_ok ok = {0};
+        ch->committing = false;
+        ch->sync_upto = 0;
+        wr_conn_send(ch->conn, ch->id, WR_M_TX_COMMIT_OK, &ok);
+        return;
+    }
+    if (upto > ch->confirm_upto)
+        ch->confirm_upto = upto;
+    wr_channel_flush_confirms(ch);
 }

@@ -4,6 +4,7 @@
 #define WR_CHANNEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct wr_channel;
 struct wr_consumer;
@@ -17,5 +18,9 @@ void wr_channel_deliver(struct wr_channel *ch, struct wr_consumer *c, struct wr_
                         struct wr_qentry *e);
 /* The queue is gone: forget c, and send basic.cancel when notify and the client asked for it. */
 void wr_channel_consumer_gone(struct wr_channel *ch, struct wr_consumer *c, bool notify);
+
+/* The message store made a channel's publishes durable up to seq upto (persist.h callback):
+ * confirms up to it go out, and tx.commit-ok when commit is set. */
+void wr_channel_persisted(void *owner, uint64_t upto, bool commit);
 
 #endif

@@ -82,6 +82,10 @@ struct wr_channel {
     uint64_t pub_seq;      /* last publish sequence number */
     uint64_t confirmed;    /* acks sent up to here */
     uint64_t confirm_upto; /* acks owed up to here */
+    uint64_t sync_upto;    /* waiting for the store's fsync up to here */
+    uint64_t *nacks;       /* sequence numbers to nack, ascending */
+    size_t nnacks, nacks_cap;
+    bool committing; /* tx.commit waits for the fsync (ERR-34) */
     bool flush_queued;
     TAILQ_ENTRY(wr_channel) flush_link;
     /* transactions */

@@ -95,6 +95,8 @@ wr_dispatch_channel(struct wr_conn *c, uint16_t chan, uint32_t id, const void *m
     }
     if (id == WR_M_CHANNEL_OPEN)
         return wr_conn_fail(c, WR_CHANNEL_ERROR, "second 'channel.open' seen");
+    if (ch->committing && id != WR_M_CHANNEL_CLOSE)
+        return wr_conn_fail(c, WR_CHANNEL_ERROR, "unexpected command while processing 'tx.commit'");
     if (cls == WR_CLASS_ACCESS && id == WR_M_ACCESS_REQUEST) {
         struct wr_m_access_request_ok ok = {.reserved_1 = 1};
         return wr_conn_send(c, chan, WR_M_ACCESS_REQUEST_OK, &ok) < 0 ? WR_EXC : 0;

@@ -2,7 +2,9 @@
 /* Confirm and tx classes: confirm.select, tx.select/commit/rollback. */
 #include "server/conn_internal.h"
 
+#include "server/broker.h"
 #include "server/msg.h"
+#include "server/persist.h"
 
 #include <stdlib.h>
 
@@ -42,6 +44,13 @@ wr_tx_finish(struct wr_channel *ch, bool commit)
             wr_msg_unref(op->msg);
         free(op);
     }
+    /* commit-ok waits until persistent messages of the transaction are on disk */
+    if (commit && ch->sync_upto != 0 && wr_broker_persist(ch->conn->broker) != NULL) {
+        ch->committing = true;
+        wr_persist_wait(wr_broker_persist(ch->conn->broker), ch, 0, true);
+        return 0;
+    }
+    ch->sync_upto = 0;
     return wr_reply(ch, commit ? WR_M_TX_COMMIT_OK : WR_M_TX_ROLLBACK_OK);
 }
 

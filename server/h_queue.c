@@ -3,6 +3,7 @@
 #include "server/conn_internal.h"
 
 #include "amqp/table.h"
+#include "server/broker.h"
 #include "server/mem.h"
 #include "server/queue_args.h"
 #include "server/vhost.h"
@@ -187,6 +188,8 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
                               .auto_delete = m->auto_delete,
                               .owner = m->exclusive ? ch->conn : NULL,
                               .args = m->arguments};
+    if (o.durable && wr_broker_persist(ch->conn->broker) != NULL)
+        o.qid = wr_broker_next_qid(ch->conn->broker);
     q = wr_queue_new(vh, (const char *)name.ptr, name.len, &o);
     if (m->exclusive)
         wr_conn_own_queue(ch->conn, q);

@@ -17,6 +17,7 @@ libwarren_a_SOURCES += \
 	server/msg_headers.c server/msg_headers.h \
 	server/deadletter.c server/deadletter.h \
 	server/queue_expiry.c server/queue_internal.h \
+	server/persist.c server/persist.h \
 	server/pool.c server/pool.h \
 	server/publish.c \
 	server/reply_to.c \

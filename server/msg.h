@@ -14,9 +14,11 @@ struct wr_msg {
     uint8_t rk_len;
     uint8_t delivery_mode; /* 2 = persistent */
     uint8_t priority;
+    uint16_t prop_flags; /* WR_P_* present, so the hot path decodes only when it must */
     uint32_t props_len;
     uint64_t body_size;
     uint64_t received;     /* body bytes filled in while assembling */
+    uint64_t store_id;     /* message store id once written (persistent, durable queue) */
     int64_t expiration_ms; /* from the expiration property; -1 when absent */
     const char *exchange;  /* not NUL-terminated; exchange_len bytes */
     const char *rk;

@@ -82,6 +82,7 @@ wr_msg_with_props(const struct wr_msg *m, const struct wr_props *p, const char *
         goto out;
     memcpy(n->body, m->body, m->body_size);
     n->received = m->body_size;
+    n->prop_flags = p->flags;
     n->delivery_mode = m->delivery_mode;
     n->priority = m->priority;
     n->expiration_ms = (p->flags & WR_P_EXPIRATION) ? m->expiration_ms : -1;

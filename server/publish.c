@@ -9,6 +9,7 @@
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/msg_headers.h"
+#include "server/persist.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
@@ -45,6 +46,7 @@ wr_channel_content_header(struct wr_channel *ch, const uint8_t *p, uint32_t len)
                          h.props.ptr, h.props.len, h.body_size);
     if (ch->pub == NULL)
         return wr_conn_fail(c, WR_INTERNAL_ERROR, "out of memory");
+    ch->pub->prop_flags = props.flags;
     ch->pub->delivery_mode = (props.flags & WR_P_DELIVERY_MODE) ? props.delivery_mode : 0;
     ch->pub->priority = (props.flags & WR_P_PRIORITY) ? props.priority : 0;
     ch->ct = WR_CT_BODY;
@@ -121,7 +123,9 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "cannot publish to internal exchange '%.*s' in vhost '%s'",
                             m->exchange_len, m->exchange, wr_vhost_name(c->vh));
-    wr_props_decode(m->props, m->props_len, &props);
+    props.flags = 0;
+    if (m->prop_flags & (WR_P_USER_ID | WR_P_EXPIRATION))
+        wr_props_decode(m->props, m->props_len, &props);
     if ((props.flags & WR_P_USER_ID) && !wr_bytes_eq_str(props.user_id, wr_user_name(c->user)))
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED,
                             "user_id property set to '%.*s' but authenticated user was '%s'",
@@ -162,20 +166,27 @@ wr_channel_return(struct wr_channel *ch, struct wr_msg *m)
     wr_channel_write_content(ch->conn, ch->id, m);
 }
 
-/* Confirms go out in publish order: acks owed so far are flushed before a nack. */
+/* Confirms may complete out of order but a multiple ack covers everything below it, so a
+ * nack is recorded and sent in sequence by wr_channel_flush_confirms (R-01, R-02). Once
+ * something waits for the store's fsync, later publishes wait with it. */
 static void
-wr_channel_confirm(struct wr_channel *ch, bool nack)
+wr_channel_confirm(struct wr_channel *ch, bool nack, bool durable)
 {
-    if (!nack) {
-        ch->confirm_upto = ch->pub_seq;
-        wr_conn_schedule_flush(ch->conn, ch);
+    if (nack) {
+        if (ch->nnacks == ch->nacks_cap) {
+            ch->nacks_cap = ch->nacks_cap ? ch->nacks_cap * 2 : 4;
+            ch->nacks = wr_xrealloc(ch->nacks, ch->nacks_cap * sizeof(*ch->nacks));
+        }
+        ch->nacks[ch->nnacks++] = ch->pub_seq;
+    }
+    struct wr_persist *p = wr_broker_persist(ch->conn->broker);
+    if (p != NULL && (durable || ch->sync_upto > ch->confirm_upto)) {
+        ch->sync_upto = ch->pub_seq;
+        wr_persist_wait(p, ch, ch->pub_seq, false);
         return;
     }
-    ch->confirm_upto = ch->pub_seq - 1;
-    wr_channel_flush_confirms(ch);
-    struct wr_m_basic_nack n = {.delivery_tag = ch->pub_seq};
-    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_NACK, &n);
-    ch->confirmed = ch->confirm_upto = ch->pub_seq;
+    ch->confirm_upto = ch->pub_seq;
+    wr_conn_schedule_flush(ch->conn, ch);
 }
 
 int
@@ -194,9 +205,12 @@ wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
         wr_channel_return(ch, m);
     for (size_t i = 0; i < r->n; i++)
         rejected |= !wr_queue_push(r->qs[i], m);
-    /* transient messages are confirmed once enqueued; returns precede the ack */
+    /* transient messages are confirmed once enqueued, persistent ones in durable queues once
+     * fsynced (R-01); returns precede the ack */
     if (ch->confirm)
-        wr_channel_confirm(ch, rejected);
+        wr_channel_confirm(ch, rejected, m->store_id != 0);
+    else if (ch->tx && m->store_id != 0)
+        ch->sync_upto = 1; /* the commit must wait for the fsync */
     return 0;
 }
 
@@ -217,11 +231,11 @@ wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
         if (mandatory)
             wr_channel_return(ch, m);
         if (ch->confirm)
-            wr_channel_confirm(ch, false);
+            wr_channel_confirm(ch, false, false);
         return 0;
     }
     keys[nkeys++] = (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len};
-    if (wr_props_decode(m->props, m->props_len, &props) < 0 || !(props.flags & WR_P_HEADERS))
+    if (!(m->prop_flags & WR_P_HEADERS) || wr_props_decode(m->props, m->props_len, &props) < 0)
         return wr_channel_route_keys(ch, m, mandatory, keys, nkeys, (struct wr_bytes){NULL, 0});
     if (wr_headers_keys(props.headers, "CC", keys, &nkeys, WR_MAX_ROUTE_KEYS, err, sizeof(err)) < 0)
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);

@@ -11,6 +11,7 @@
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/msg_headers.h"
+#include "server/persist.h"
 #include "server/pool.h"
 #include "server/vhost.h"
 
@@ -32,6 +33,10 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
     }
     q->o.args = (struct wr_bytes){q->args, o->args.len};
     wr_qparams_from_args(&q->p, q->o.args);
+    if (o->qid != 0) {
+        q->persist = wr_broker_persist(wr_vhost_broker(vh));
+        wr_broker_qid_add(wr_vhost_broker(vh), o->qid, q);
+    }
     q->refs = 1;
     q->next_seq = 1;
     /* PR-01: one level per priority 0..max; a non-priority queue has one */
@@ -74,6 +79,44 @@ wr_qentry_free(struct wr_qentry *e)
     wr_pool_put(&wr_qentry_pool, e);
 }
 
+void
+wr_queue_drop(struct wr_queue *q, struct wr_qentry *e)
+{
+    if (q->persist != NULL && e->msg->store_id != 0) {
+        if (q->deleted)
+            wr_persist_unref(q->persist, e->msg);
+        else
+            wr_persist_ack(q->persist, q->o.qid, e->msg);
+    }
+    wr_qentry_free(e);
+}
+
+/* Persistent messages in a durable queue are written once, whatever the number of queues. */
+static void
+wr_queue_persist(struct wr_queue *q, struct wr_qentry *e)
+{
+    struct wr_msg *m = e->msg;
+
+    if (q->persist == NULL || m->delivery_mode != 2)
+        return;
+    if (m->store_id != 0) {
+        wr_persist_enqueue(q->persist, q->o.qid, m, e->seq);
+        return;
+    }
+    if (wr_persist_put(q->persist, m) < 0)
+        return;
+    wr_persist_enqueue(q->persist, q->o.qid, m, e->seq);
+    wr_persist_release(q->persist, m); /* the index entry now holds the record */
+}
+
+/* The first delivery is logged so that a restart marks the message redelivered. */
+static void
+wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
+{
+    if (++e->deliveries == 1 && q->persist != NULL && e->msg->store_id != 0)
+        wr_persist_delivered(q->persist, q->o.qid, e->msg);
+}
+
 struct wr_qentry *
 wr_queue_head(struct wr_queue *q)
 {
@@ -101,7 +144,7 @@ wr_queue_drop_ready(struct wr_queue *q)
 
     while ((e = wr_queue_head(q)) != NULL) {
         wr_queue_unlink(q, e);
-        wr_qentry_free(e);
+        wr_queue_drop(q, e);
     }
     return n;
 }
@@ -129,6 +172,10 @@ wr_queue_delete(struct wr_queue *q, bool notify)
     q->log = NULL;
     q->nlog = 0;
     wr_queue_timers_free(q);
+    if (q->persist != NULL) {
+        wr_persist_queue_delete(q->persist, q->o.qid);
+        wr_broker_qid_remove(wr_vhost_broker(q->vh), q->o.qid);
+    }
     if (q->o.owner != NULL)
         wr_conn_disown_queue(q->o.owner, q);
     wr_queue_unref(q);
@@ -228,7 +275,7 @@ wr_queue_enforce_limits(struct wr_queue *q)
     while (wr_queue_over(q) && (e = wr_queue_head(q)) != NULL) {
         wr_queue_unlink(q, e);
         wr_deadletter(q, e->msg, WR_DL_MAXLEN);
-        wr_qentry_free(e);
+        wr_queue_drop(q, e);
     }
 }
 
@@ -252,6 +299,7 @@ wr_queue_insert(struct wr_queue *q, struct wr_qentry *e)
 }
 
 static void wr_queue_dispatch_from(struct wr_queue *q, bool fresh);
+static void wr_queue_enforce_limits(struct wr_queue *q);
 
 static int64_t
 wr_queue_msg_expiry(const struct wr_queue *q, const struct wr_msg *m)
@@ -290,10 +338,28 @@ wr_queue_push(struct wr_queue *q, struct wr_msg *m)
     TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
     q->nready++;
     q->ready_bytes += m->body_size;
+    wr_queue_persist(q, e);
     wr_queue_dispatch_from(q, q->nready == 1);
     wr_queue_enforce_limits(q);
     wr_queue_expire_head(q);
     return true;
+}
+
+void
+wr_queue_restore(struct wr_queue *q, struct wr_msg *m, uint64_t seq, bool redelivered)
+{
+    struct wr_qentry *e = wr_pool_get(&wr_qentry_pool);
+
+    wr_msg_ref(m);
+    e->msg = m;
+    e->seq = seq;
+    e->redelivered = redelivered;
+    e->expires = wr_queue_msg_expiry(q, m);
+    e->level =
+            q->p.priority ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority) : 0;
+    wr_queue_insert(q, e);
+    if (seq >= q->next_seq)
+        q->next_seq = seq + 1;
 }
 
 uint32_t
@@ -313,7 +379,8 @@ wr_queue_get(struct wr_queue *q)
         return NULL;
     wr_queue_unlink(q, e);
     q->nunacked++;
-    e->deliveries++;
+    wr_queue_delivered(q, e);
+    wr_queue_expire_head(q); /* an expired message the get exposed goes now */
     return e;
 }
 
@@ -321,7 +388,7 @@ void
 wr_queue_ack(struct wr_queue *q, struct wr_qentry *e)
 {
     q->nunacked--;
-    wr_qentry_free(e);
+    wr_queue_drop(q, e);
 }
 
 void
@@ -330,7 +397,7 @@ wr_queue_reject(struct wr_queue *q, struct wr_qentry *e)
     q->nunacked--;
     if (!q->deleted)
         wr_deadletter(q, e->msg, WR_DL_REJECTED);
-    wr_qentry_free(e);
+    wr_queue_drop(q, e);
 }
 
 void
@@ -338,18 +405,19 @@ wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e)
 {
     q->nunacked--;
     if (q->deleted || q->p.type == WR_QT_STREAM) {
-        wr_qentry_free(e);
+        wr_queue_drop(q, e);
         return;
     }
     /* quorum queues dead-letter a message redelivered too often (D-01 delivery_limit) */
     if (q->p.delivery_limit >= 0 && e->deliveries > (uint64_t)q->p.delivery_limit) {
         wr_deadletter(q, e->msg, WR_DL_DELIVERY_LIMIT);
-        wr_qentry_free(e);
+        wr_queue_drop(q, e);
         return;
     }
     e->redelivered = true;
     wr_queue_insert(q, e);
     wr_queue_dispatch(q);
+    wr_queue_enforce_limits(q); /* RabbitMQ drops heads after a requeue too */
     wr_queue_expire_head(q);
 }
 
@@ -406,7 +474,7 @@ wr_queue_dispatch_from(struct wr_queue *q, bool fresh)
         e = wr_queue_head(q);
         wr_queue_unlink(q, e);
         q->nunacked++;
-        e->deliveries++;
+        wr_queue_delivered(q, e);
         wr_queue_rotate(q, c);
         wr_channel_deliver(c->ch, c, q, e);
         wr_queue_expire_head(q);

@@ -46,6 +46,7 @@ struct wr_consumer {
 
 struct wr_queue_opts {
     bool durable, exclusive, auto_delete;
+    uint64_t qid;          /* durable queues: stable id of its message store index, else 0 */
     struct wr_conn *owner; /* exclusive owner */
     struct wr_bytes args;  /* copied */
 };
@@ -76,6 +77,8 @@ bool wr_queue_route_mark(struct wr_queue *q, uint64_t gen);
  * it (x-overflow reject-publish*), which confirming publishers see as a nack (L-02). */
 bool wr_queue_push(struct wr_queue *q, struct wr_msg *m);
 uint32_t wr_queue_purge(struct wr_queue *q);
+/* Recovery: puts back a stored message at its original position (no new store records). */
+void wr_queue_restore(struct wr_queue *q, struct wr_msg *m, uint64_t seq, bool redelivered);
 /* Pops the head for basic.get; NULL when empty. The entry counts as unacked until settled. */
 struct wr_qentry *wr_queue_get(struct wr_queue *q);
 /* Settles an unacked entry: acked (dropped) or requeued to its original position. */

@@ -100,21 +100,25 @@ wr_check_arg(enum wr_arg_check ck, const struct wr_fvalue *v, struct wr_bytes ar
         return 0;
     case WR_A_DLX:
     case WR_A_DLRK:
-        if (v->type != 'S')
+        if (v->type != 'S' && ck == WR_A_DLX)
             return -2;
+        if (v->type != 'S')
+            return snprintf(why, cap, "{unacceptable_type,%s}", wr_fvalue_type_name(v->type)), -1;
         if (ck == WR_A_DLRK && !wr_table_get(args, "x-dead-letter-exchange", &dlx))
             return snprintf(why, cap, "routing_key_but_no_dlx_defined"), -1;
         return 0;
     case WR_A_OVERFLOW:
-        if (v->type != 'S' || !wr_str_in(v, overflow))
+        if (v->type != 'S')
+            return snprintf(why, cap, "{unacceptable_type,%s}", wr_fvalue_type_name(v->type)), -1;
+        if (!wr_str_in(v, overflow))
             return snprintf(why, cap, "invalid_overflow"), -1;
         return 0;
     case WR_A_MODE:
     case WR_A_QTYPE:
     case WR_A_LOCATOR:
-        if (v->type == 'S' && wr_str_in(v, ck == WR_A_MODE    ? modes
-                                           : ck == WR_A_QTYPE ? qtypes
-                                                              : locators))
+        if (v->type != 'S')
+            return snprintf(why, cap, "{unacceptable_type,%s}", wr_fvalue_type_name(v->type)), -1;
+        if (wr_str_in(v, ck == WR_A_MODE ? modes : ck == WR_A_QTYPE ? qtypes : locators))
             return 0;
         snprintf(why, cap, "\"unsupported queue %s '%.*s'\"",
                  ck == WR_A_MODE    ? "mode"
@@ -191,14 +195,6 @@ wr_qarg_render(bool present, const struct wr_fvalue *v, bool plain, char *buf, s
         snprintf(buf, cap, "the value '%s' of type '%s'", val, wr_fvalue_type_name(v->type));
 }
 
-static bool
-wr_same_class(const struct wr_fvalue *a, const struct wr_fvalue *b)
-{
-    if (wr_fvalue_is_int(a) && wr_fvalue_is_int(b))
-        return true;
-    return a->type == b->type;
-}
-
 /* Queue types are compared as names, an absent type being 'classic'. */
 static int
 wr_qtype_inequivalent(const struct wr_fvalue *a, const struct wr_fvalue *b, const char *qname,
@@ -235,7 +231,7 @@ wr_queue_args_equivalent(struct wr_bytes got, struct wr_bytes cur, const char *q
             continue;
         if (strcmp(wr_qargs[i].key, "x-queue-type") == 0)
             return wr_qtype_inequivalent(ha ? &a : NULL, hb ? &b : NULL, qname, vhost, err, errcap);
-        bool plain = ha && hb && wr_same_class(&a, &b);
+        bool plain = ha && hb; /* both present: bare values, whatever their types */
         wr_qarg_render(ha, &a, plain, ra, sizeof(ra));
         wr_qarg_render(hb, &b, plain, rb, sizeof(rb));
         snprintf(

@@ -57,7 +57,7 @@ wr_queue_expire_head(struct wr_queue *q)
     while (e != NULL && e->expires <= now) {
         wr_queue_unlink(q, e);
         wr_deadletter(q, e->msg, WR_DL_EXPIRED);
-        wr_qentry_free(e);
+        wr_queue_drop(q, e);
         e = wr_queue_head(q);
     }
     if (e == NULL || e->expires == INT64_MAX)

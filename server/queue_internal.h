@@ -7,12 +7,14 @@
 #include "server/queue_args.h"
 
 struct event;
+struct wr_persist;
 
 TAILQ_HEAD(wr_consumer_list, wr_consumer);
 
 struct wr_queue {
     char *name;
     struct wr_vhost *vh;
+    struct wr_persist *persist; /* set for durable queues when the store is open */
     struct wr_queue_opts o;
     struct wr_qparams p;
     uint8_t *args;
@@ -41,6 +43,9 @@ struct wr_queue {
 struct wr_qentry *wr_queue_head(struct wr_queue *q);
 void wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e);
 void wr_qentry_free(struct wr_qentry *e);
+/* An entry leaves the queue for good: its store index record goes too (ack, or unref when the
+ * queue itself is being deleted). */
+void wr_queue_drop(struct wr_queue *q, struct wr_qentry *e);
 
 /* queue_expiry.c */
 int64_t wr_clock_ms(void);

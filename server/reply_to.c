@@ -89,7 +89,8 @@ wr_reply_rewrite(struct wr_channel *ch, struct wr_msg **m)
     struct wr_props p;
     struct wr_msg *n;
 
-    if (wr_props_decode((*m)->props, (*m)->props_len, &p) < 0 || !(p.flags & WR_P_REPLY_TO) ||
+    if (!((*m)->prop_flags & WR_P_REPLY_TO) ||
+        wr_props_decode((*m)->props, (*m)->props_len, &p) < 0 || !(p.flags & WR_P_REPLY_TO) ||
         !wr_bytes_eq_str(p.reply_to, WR_REPLY_NAME))
         return 0;
     if (ch->reply_key == NULL)

@@ -12,7 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum wr_cfg_type { WR_CFG_INT, WR_CFG_STR, WR_CFG_BOOL, WR_CFG_LEVEL };
+/* WR_CFG_CHOICE stores the value of one of the key's names (wr_cfg_names), WR_CFG_FLAGS ORs it in,
+ * WR_CFG_LIST joins the values of indexed keys with ':'. */
+enum wr_cfg_type {
+    WR_CFG_INT,
+    WR_CFG_STR,
+    WR_CFG_BOOL,
+    WR_CFG_LEVEL,
+    WR_CFG_CHOICE,
+    WR_CFG_FLAGS,
+    WR_CFG_LIST
+};
 
 struct wr_cfg_key {
     const char *key;
@@ -38,6 +48,35 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
         {"log.console.level", WR_CFG_LEVEL, F(log_level), 0, 0},
         {"log.file.level", WR_CFG_LEVEL, F(log_level), 0, 0},
+        /* keys ending in '*' are indexed: the '*' stands for a number, as in versions.1 */
+        {"listeners.ssl.default", WR_CFG_INT, F(tls_port), 0, 65535},
+        {"ssl_options.cacertfile", WR_CFG_STR, F(tls_cacertfile), 0, 0},
+        {"ssl_options.certfile", WR_CFG_STR, F(tls_certfile), 0, 0},
+        {"ssl_options.keyfile", WR_CFG_STR, F(tls_keyfile), 0, 0},
+        {"ssl_options.password", WR_CFG_STR, F(tls_password), 0, 0},
+        {"ssl_options.verify", WR_CFG_CHOICE, F(tls_verify_peer), 0, 0},
+        {"ssl_options.fail_if_no_peer_cert", WR_CFG_BOOL, F(tls_fail_if_no_peer_cert), 0, 1},
+        {"ssl_options.versions.*", WR_CFG_FLAGS, F(tls_versions), 0, 0},
+        {"ssl_options.ciphers.*", WR_CFG_LIST, F(tls_ciphers), 0, 0},
+        {"ssl_options.honor_cipher_order", WR_CFG_BOOL, F(tls_honor_cipher_order), 0, 1},
+        {"ssl_options.depth", WR_CFG_INT, F(tls_depth), 0, 255},
+        {"ssl_cert_login_from", WR_CFG_CHOICE, F(tls_login_cn), 0, 0},
+};
+
+struct wr_cfg_name {
+    const char *key, *name;
+    int value;
+};
+
+static const struct wr_cfg_name wr_cfg_names[] = {
+        {"ssl_options.verify", "verify_none", 0},
+        {"ssl_options.verify", "verify_peer", 1},
+        {"ssl_cert_login_from", "distinguished_name", 0},
+        {"ssl_cert_login_from", "common_name", 1},
+        {"ssl_options.versions.*", "tlsv1", WR_TLS_V1_0},
+        {"ssl_options.versions.*", "tlsv1.1", WR_TLS_V1_1},
+        {"ssl_options.versions.*", "tlsv1.2", WR_TLS_V1_2},
+        {"ssl_options.versions.*", "tlsv1.3", WR_TLS_V1_3},
 };
 
 void
@@ -57,6 +96,8 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->max_message_size = 134217728;
     cfg->handshake_timeout_ms = 10000;
     cfg->consumer_timeout_ms = 1800000;
+    cfg->tls_port = -1;
+    cfg->tls_depth = 10; /* Erlang's ssl default */
 }
 
 static void
@@ -75,6 +116,35 @@ wr_cfg_store_int(void *field, size_t size, uint64_t v)
     default:
         wr_panic("config field of size %zu", size);
     }
+}
+
+static int
+wr_cfg_set_name(const struct wr_cfg_key *k, void *field, const char *val, char *err, size_t errcap)
+{
+    for (size_t i = 0; i < sizeof(wr_cfg_names) / sizeof(wr_cfg_names[0]); i++) {
+        const struct wr_cfg_name *n = &wr_cfg_names[i];
+        if (strcmp(n->key, k->key) != 0 || strcmp(n->name, val) != 0)
+            continue;
+        if (k->type == WR_CFG_FLAGS)
+            *(int *)field |= n->value;
+        else
+            *(int *)field = n->value;
+        return 0;
+    }
+    snprintf(err, errcap, "invalid value '%s' for %s", val, k->key);
+    return -1;
+}
+
+static void
+wr_cfg_append(void *field, const char *val)
+{
+    const char *old = *(const char **)field;
+    size_t n = (old ? strlen(old) + 1 : 0) + strlen(val) + 1;
+    char *s = wr_xmalloc(n);
+
+    snprintf(s, n, "%s%s%s", old ? old : "", old ? ":" : "", val);
+    free((char *)old);
+    *(const char **)field = s;
 }
 
 static int
@@ -119,6 +189,12 @@ wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, c
         }
         *(int *)field = (int)level;
         return 0;
+    case WR_CFG_CHOICE:
+    case WR_CFG_FLAGS:
+        return wr_cfg_set_name(k, field, val, err, errcap);
+    case WR_CFG_LIST:
+        wr_cfg_append(field, val);
+        return 0;
     }
     return -1;
 }
@@ -134,6 +210,22 @@ wr_cfg_trim(char *s)
     return s;
 }
 
+static bool
+wr_cfg_key_match(const char *pattern, const char *key)
+{
+    size_t n = strlen(pattern);
+
+    if (n == 0 || pattern[n - 1] != '*')
+        return strcmp(pattern, key) == 0;
+    if (strncmp(pattern, key, n - 1) != 0 || key[n - 1] == '\0')
+        return false;
+    for (key += n - 1; *key; key++) {
+        if (!isdigit((unsigned char)*key))
+            return false;
+    }
+    return true;
+}
+
 static int
 wr_cfg_line(struct wr_config *cfg, char *line, char *err, size_t errcap)
 {
@@ -146,7 +238,7 @@ wr_cfg_line(struct wr_config *cfg, char *line, char *err, size_t errcap)
     *eq = '\0';
     char *key = wr_cfg_trim(line), *val = wr_cfg_trim(eq + 1);
     for (size_t i = 0; i < sizeof(wr_cfg_keys) / sizeof(wr_cfg_keys[0]); i++) {
-        if (strcmp(wr_cfg_keys[i].key, key) == 0)
+        if (wr_cfg_key_match(wr_cfg_keys[i].key, key))
             return wr_cfg_set(cfg, &wr_cfg_keys[i], val, err, errcap);
     }
     snprintf(err, errcap, "unknown or unsupported key '%s'", key);
@@ -182,11 +274,14 @@ wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap
 static void
 wr_config_usage(FILE *out)
 {
-    fprintf(out, "usage: warren [--config FILE] [--port N] [--bind ADDR]... [--data-dir DIR]\n"
-                 "              [--ready-file F] [--log-level error|warning|info|debug]\n"
-                 "  --port 0 picks an ephemeral port; --ready-file receives 'port=N' once\n"
-                 "  connections are accepted. The config file uses rabbitmq.conf syntax;\n"
-                 "  the environment variable WARREN_CONFIG_FILE names it too.\n");
+    fprintf(out,
+            "usage: warren [--config FILE] [--port N] [--bind ADDR]... [--data-dir DIR]\n"
+            "              [--ready-file F] [--log-level error|warning|info|debug]\n"
+            "              [--tls-port N]\n"
+            "  --port 0 picks an ephemeral port; --ready-file receives 'port=N' once\n"
+            "  connections are accepted ('tls_port=N' too with a TLS listener, whose\n"
+            "  certificates come from ssl_options.*). The config file uses rabbitmq.conf syntax;\n"
+            "  the environment variable WARREN_CONFIG_FILE names it too.\n");
 }
 
 int
@@ -199,12 +294,13 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             {"data-dir", required_argument, NULL, 'd'},
             {"ready-file", required_argument, NULL, 'r'},
             {"log-level", required_argument, NULL, 'l'},
+            {"tls-port", required_argument, NULL, 't'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     char err[600];
     const char *path = getenv("WARREN_CONFIG_FILE");
-    int c, port = -1, level = -1;
+    int c, port = -1, level = -1, tls_port = -1;
     enum wr_log_level lv;
 
     optind = 1;
@@ -217,6 +313,13 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             port = atoi(optarg);
             if (port < 0 || port > 65535) {
                 fprintf(stderr, "warren: invalid port '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 't':
+            tls_port = atoi(optarg);
+            if (tls_port < 0 || tls_port > 65535) {
+                fprintf(stderr, "warren: invalid TLS port '%s'\n", optarg);
                 return -1;
             }
             break;
@@ -261,5 +364,7 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
         cfg->port = port;
     if (level >= 0)
         cfg->log_level = level;
+    if (tls_port >= 0)
+        cfg->tls_port = tls_port;
     return 0;
 }

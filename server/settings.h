@@ -10,6 +10,9 @@
 
 #define WR_MAX_BINDS 8
 
+/* ssl_options.versions.N, as a bit set */
+enum { WR_TLS_V1_0 = 1, WR_TLS_V1_1 = 2, WR_TLS_V1_2 = 4, WR_TLS_V1_3 = 8 };
+
 struct wr_config {
     int port; /* listeners.tcp.default; 0 = ephemeral */
     const char *binds[WR_MAX_BINDS];
@@ -27,6 +30,16 @@ struct wr_config {
     uint64_t max_message_size;
     uint32_t handshake_timeout_ms;
     uint32_t consumer_timeout_ms; /* 0 = off */
+    /* amqps (S-01, S-02, C-07): listeners.ssl.default and ssl_options.*; tls_port -1 = none */
+    int tls_port;
+    const char *tls_cacertfile, *tls_certfile, *tls_keyfile, *tls_password;
+    int tls_verify_peer; /* ssl_options.verify: 0 verify_none, 1 verify_peer */
+    bool tls_fail_if_no_peer_cert;
+    int tls_versions;        /* WR_TLS_V* bits; 0 = TLS 1.2 and 1.3 */
+    const char *tls_ciphers; /* ssl_options.ciphers.N joined with ':' */
+    bool tls_honor_cipher_order;
+    uint32_t tls_depth;
+    int tls_login_cn; /* ssl_cert_login_from: 0 distinguished_name, 1 common_name */
 };
 
 void wr_config_defaults(struct wr_config *cfg);

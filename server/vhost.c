@@ -61,12 +61,19 @@ wr_vhost_free(struct wr_vhost *vh)
 
     if (vh == NULL)
         return;
-    wr_hmap_iter_init(vh->queues, &it);
-    while (wr_hmap_next(&it, &key, &len, &val))
+    for (;;) {
+        wr_hmap_iter_init(vh->queues, &it);
+        if (!wr_hmap_next(&it, &key, &len, &val))
+            break;
         wr_queue_delete(val, false);
-    wr_hmap_iter_init(vh->exchanges, &it);
-    while (wr_hmap_next(&it, &key, &len, &val))
+    }
+    /* a delete can auto-delete other exchanges, so restart the walk each time */
+    for (;;) {
+        wr_hmap_iter_init(vh->exchanges, &it);
+        if (!wr_hmap_next(&it, &key, &len, &val))
+            break;
         wr_exchange_delete(val);
+    }
     wr_hmap_free(vh->exchanges);
     wr_hmap_free(vh->queues);
     free(vh->name);

@@ -1,1 +1,27 @@
-# tests/unit
+# tests/unit: drivers for the broker's queue, exchange, queue-argument and dead-letter modules,
+# on real broker objects without sockets (shared fixture in server_fixture.[ch]).
+server_tests = \
+	tests/unit/test_queue \
+	tests/unit/test_exchange \
+	tests/unit/test_queue_args \
+	tests/unit/test_deadletter
+check_PROGRAMS += $(server_tests)
+TESTS += $(server_tests)
+
+server_fixture = tests/unit/server_fixture.c tests/unit/server_fixture.h
+
+tests_unit_test_queue_SOURCES = tests/unit/test_queue.c $(server_fixture)
+tests_unit_test_queue_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_queue_LDADD = $(TEST_LIBS)
+
+tests_unit_test_exchange_SOURCES = tests/unit/test_exchange.c $(server_fixture)
+tests_unit_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_exchange_LDADD = $(TEST_LIBS)
+
+tests_unit_test_queue_args_SOURCES = tests/unit/test_queue_args.c $(server_fixture)
+tests_unit_test_queue_args_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_queue_args_LDADD = $(TEST_LIBS)
+
+tests_unit_test_deadletter_SOURCES = tests/unit/test_deadletter.c $(server_fixture)
+tests_unit_test_deadletter_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_deadletter_LDADD = $(TEST_LIBS)

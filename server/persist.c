@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Message store glue. The record header holds exchange, routing key and the raw properties;
+ * waits collected during one loop pass share one wr_store_sync (group commit). */
+#include "server/persist.h"
+
+#include "server/log.h"
+#include "server/mem.h"
+#include "server/msg.h"
+#include "store/store.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+struct wr_wait {
+    void *owner; /* NULL once forgotten */
+    uint64_t upto;
+    bool commit;
+};
+
+struct wr_batch {
+    TAILQ_ENTRY(wr_batch) link;
+    struct wr_persist *p;
+    struct wr_wait *w;
+    size_t n, cap;
+};
+TAILQ_HEAD(wr_batch_list, wr_batch);
+
+struct wr_persist {
+    struct wr_store *store;
+    wr_persist_done_cb *done;
+    struct wr_batch *open;         /* collecting waits during this loop pass */
+    struct wr_batch_list inflight; /* handed to the store, waiting for fsync */
+    struct event *flush_ev;
+};
+
+static void
+wr_persist_log(enum wr_store_log_level level, const char *line, void *arg)
+{
+    wr_log((enum wr_log_level)level, "store: %s", line);
+}
+
+static void wr_persist_flush(evutil_socket_t fd, short what, void *arg);
+
+struct wr_persist *
+wr_persist_open(struct event_base *base, const char *dir, bool no_fsync, wr_persist_done_cb *done)
+{
+    struct wr_persist *p = wr_xcalloc(1, sizeof(*p));
+    struct wr_store_opts o = {.no_fsync = no_fsync, .log = wr_persist_log};
+    char err[512];
+
+    p->store = wr_store_open(dir, base, &o, err, sizeof(err));
+    if (p->store == NULL) {
+        wr_log(WR_LOG_ERROR, "cannot open the message store in %s: %s", dir, err);
+        free(p);
+        return NULL;
+    }
+    p->done = done;
+    TAILQ_INIT(&p->inflight);
+    p->flush_ev = event_new(base, -1, 0, wr_persist_flush, p);
+    return p;
+}
+
+static void
+wr_batch_free(struct wr_batch *bt)
+{
+    free(bt->w);
+    free(bt);
+}
+
+void
+wr_persist_close(struct wr_persist *p)
+{
+    struct wr_batch *bt;
+
+    if (p == NULL)
+        return;
+    wr_store_close(p->store); /* runs outstanding callbacks */
+    while ((bt = TAILQ_FIRST(&p->inflight)) != NULL) {
+        TAILQ_REMOVE(&p->inflight, bt, link);
+        wr_batch_free(bt);
+    }
+    if (p->open)
+        wr_batch_free(p->open);
+    event_free(p->flush_ev);
+    free(p);
+}
+
+/* hdr = u8 exchange length, exchange, u8 key length, key, properties. */
+static size_t
+wr_hdr_encode(const struct wr_msg *m, uint8_t *buf)
+{
+    size_t n = 0;
+
+    buf[n++] = m->exchange_len;
+    memcpy(buf + n, m->exchange, m->exchange_len);
+    n += m->exchange_len;
+    buf[n++] = m->rk_len;
+    memcpy(buf + n, m->rk, m->rk_len);
+    n += m->rk_len;
+    memcpy(buf + n, m->props, m->props_len);
+    return n + m->props_len;
+}
+
+int
+wr_persist_put(struct wr_persist *p, struct wr_msg *m)
+{
+    uint8_t *hdr;
+    size_t n;
+    int rc;
+
+    if (m->store_id != 0) {
+        wr_store_ref(p->store, m->store_id);
+        return 0;
+    }
+    hdr = wr_xmalloc(2 + m->exchange_len + m->rk_len + m->props_len);
+    n = wr_hdr_encode(m, hdr);
+    rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, 0, &m->store_id);
+    free(hdr);
+    if (rc < 0) {
+        wr_log(WR_LOG_ERROR, "message store write failed: %s", strerror(-rc));
+        m->store_id = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void
+wr_persist_release(struct wr_persist *p, struct wr_msg *m)
+{
+    wr_store_unref(p->store, m->store_id);
+}
+
+void
+wr_persist_enqueue(struct wr_persist *p, uint64_t qid, const struct wr_msg *m, uint64_t seq)
+{
+    wr_store_enqueue(p->store, qid, m->store_id, seq);
+}
+
+void
+wr_persist_ack(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
+{
+    wr_store_ack(p->store, qid, m->store_id);
+}
+
+void
+wr_persist_delivered(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
+{
+    wr_store_delivered(p->store, qid, m->store_id);
+}
+
+void
+wr_persist_unref(struct wr_persist *p, const struct wr_msg *m)
+{
+    wr_store_unref(p->store, m->store_id);
+}
+
+void
+wr_persist_queue_delete(struct wr_persist *p, uint64_t qid)
+{
+    wr_store_queue_delete(p->store, qid);
+}
+
+static void
+wr_batch_done(int status, void *arg)
+{
+    struct wr_batch *bt = arg;
+    struct wr_persist *p = bt->p;
+
+    if (status < 0)
+        wr_log(WR_LOG_ERROR, "message store sync failed: %s; confirms withheld", strerror(-status));
+    TAILQ_REMOVE(&p->inflight, bt, link);
+    for (size_t i = 0; i < bt->n && status == 0; i++) {
+        if (bt->w[i].owner != NULL)
+            p->done(bt->w[i].owner, bt->w[i].upto, bt->w[i].commit);
+    }
+    wr_batch_free(bt);
+}
+
+static void
+wr_persist_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_persist *p = arg;
+    struct wr_batch *bt = p->open;
+
+    if (bt == NULL)
+        return;
+    p->open = NULL;
+    TAILQ_INSERT_TAIL(&p->inflight, bt, link);
+    if (wr_store_sync(p->store, wr_batch_done, bt) < 0) {
+        wr_log(WR_LOG_ERROR, "message store refused a sync; confirms withheld");
+        TAILQ_REMOVE(&p->inflight, bt, link);
+        wr_batch_free(bt);
+    }
+}
+
+void
+wr_persist_wait(struct wr_persist *p, void *owner, uint64_t upto, bool commit)
+{
+    struct wr_batch *bt = p->open;
+
+    if (bt == NULL) {
+        bt = p->open = wr_xcalloc(1, sizeof(*bt));
+        bt->p = p;
+        event_active(p->flush_ev, 0, 0);
+    }
+    /* one entry per owner per batch: a later upto covers the earlier one */
+    if (bt->n > 0 && bt->w[bt->n - 1].owner == owner && !bt->w[bt->n - 1].commit && !commit) {
+        bt->w[bt->n - 1].upto = upto;
+        return;
+    }
+    if (bt->n == bt->cap) {
+        bt->cap = bt->cap ? bt->cap * 2 : 8;
+        bt->w = wr_xrealloc(bt->w, bt->cap * sizeof(*bt->w));
+    }
+    bt->w[bt->n++] = (struct wr_wait){owner, upto, commit};
+}
+
+static void
+wr_batch_forget(struct wr_batch *bt, void *owner)
+{
+    for (size_t i = 0; bt != NULL && i < bt->n; i++) {
+        if (bt->w[i].owner == owner)
+            bt->w[i].owner = NULL;
+    }
+}
+
+void
+wr_persist_forget(struct wr_persist *p, void *owner)
+{
+    struct wr_batch *bt;
+
+    wr_batch_forget(p->open, owner);
+    TAILQ_FOREACH(bt, &p->inflight, link)
+        wr_batch_forget(bt, owner);
+}
+
+struct wr_recover_ctx {
+    struct wr_persist *p;
+    bool (*exists)(uint64_t qid, void *arg);
+    wr_persist_recover_cb *cb;
+    void *arg;
+    uint64_t *orphans;
+    size_t norphans, cap;
+    uint64_t loaded, skipped;
+};
+
+static struct wr_msg *
+wr_msg_decode(const uint8_t *hdr, uint32_t hlen, uint32_t blen)
+{
+    uint32_t off = 0;
+
+    if (hlen < 2 || hdr[0] + 2u > hlen)
+        return NULL;
+    const uint8_t *ex = hdr + 1;
+    uint8_t exlen = hdr[0];
+    off = 1 + exlen;
+    uint8_t rklen = hdr[off++];
+    if (off + rklen > hlen)
+        return NULL;
+    const uint8_t *rk = hdr + off;
+    off += rklen;
+    return wr_msg_new(ex, exlen, rk, rklen, hdr + off, hlen - off, blen);
+}
+
+static void
+wr_orphan_add(struct wr_recover_ctx *r, uint64_t qid)
+{
+    if (r->norphans > 0 && r->orphans[r->norphans - 1] == qid)
+        return;
+    if (r->norphans == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 8;
+        r->orphans = wr_xrealloc(r->orphans, r->cap * sizeof(*r->orphans));
+    }
+    r->orphans[r->norphans++] = qid;
+}
+
+/* Rebuilds a message from its record; the entry's store reference passes to the message. */
+static struct wr_msg *
+wr_recover_msg(struct wr_persist *p, const struct wr_store_entry *e)
+{
+    uint8_t *hdr = wr_xmalloc(e->hdr_len ? e->hdr_len : 1);
+    uint8_t *body = wr_xmalloc(e->body_len ? e->body_len : 1);
+    struct wr_msg *m = NULL;
+
+    if (wr_store_read(p->store, e->msg_id, hdr, body) == 0)
+        m = wr_msg_decode(hdr, e->hdr_len, e->body_len);
+    if (m != NULL) {
+        memcpy(m->body, body, e->body_len);
+        m->received = e->body_len;
+        m->store_id = e->msg_id;
+    }
+    free(hdr);
+    free(body);
+    return m;
+}
+
+static int
+wr_recover_one(const struct wr_store_entry *e, void *arg)
+{
+    struct wr_recover_ctx *r = arg;
+    struct wr_msg *m;
+
+    if (!r->exists(e->qid, r->arg)) {
+        wr_store_unref(r->p->store, e->msg_id);
+        wr_orphan_add(r, e->qid);
+        return 0;
+    }
+    m = wr_recover_msg(r->p, e);
+    if (m == NULL) {
+        /* unreadable: logged by the store; the entry is dropped, never served corrupted */
+        wr_store_ack(r->p->store, e->qid, e->msg_id);
+        r->skipped++;
+        return 0;
+    }
+    r->cb(e->qid, m, e->seq, e->redelivered, r->arg);
+    wr_msg_unref(m);
+    r->loaded++;
+    return 0;
+}
+
+int
+wr_persist_recover(struct wr_persist *p, bool (*exists)(uint64_t qid, void *arg),
+                   wr_persist_recover_cb *cb, void *arg)
+{
+    struct wr_recover_ctx r = {.p = p, .exists = exists, .cb = cb, .arg = arg};
+    int rc = wr_store_recover(p->store, wr_recover_one, &r);
+
+    for (size_t i = 0; i < r.norphans; i++)
+        wr_store_queue_delete(p->store, r.orphans[i]);
+    free(r.orphans);
+    wr_log(WR_LOG_INFO, "recovered %llu persistent messages (%llu unreadable, %zu stale queues)",
+           (unsigned long long)r.loaded, (unsigned long long)r.skipped, r.norphans);
+    return rc;
+}
