@@ -7,7 +7,7 @@
 #   WARREN_BIN         broker binary (default ./warren)
 #   WARREN_SHARED      the shared folder (default <repo top>/../shared)
 #   CHECK_CLIENTS_DIR  where the broker's log, data dir and ready file go
-#                      (default ./check-clients.d, emptied first)
+#                      (default ./check-clients.d; a previous run's files there are removed)
 #   READY_TIMEOUT      seconds to wait for the ready file (default 30)
 #   SUITE_TIMEOUT      seconds for one suite (default 240; against RabbitMQ each takes < 25 s,
 #                      downloads included)
@@ -65,7 +65,8 @@ start_broker() {
     [ -x "$WARREN_BIN" ] || fail_setup "no broker binary at $WARREN_BIN (build it first)"
     [ -f "$SHARED/compat/run-all.sh" ] ||
         fail_setup "no client suites at $SHARED/compat/run-all.sh (set WARREN_SHARED)"
-    rm -rf "$OUT"
+    # only what an earlier run left, in case CHECK_CLIENTS_DIR names a directory in use
+    rm -rf "$OUT/data" "$OUT/suites" "$OUT/ready" "$OUT/warren.log" "$OUT"/suite-*.out
     mkdir -p "$OUT/data" "$OUT/suites/work" "$OUT/suites/logs" "$CACHE/src" "$CACHE/dl"
     # downloads are shared with other runs; work copies and logs are this run's own
     ln -s "$CACHE/src" "$OUT/suites/src"

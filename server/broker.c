@@ -4,6 +4,7 @@
 
 #include "server/channel.h"
 #include "server/conn.h"
+#include "server/defs.h"
 #include "server/hmap.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -20,7 +21,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#define WR_MAX_LISTENERS WR_MAX_BINDS
+#define WR_MAX_LISTENERS (2 * WR_MAX_BINDS) /* AMQP and amqps on each address */
 
 struct wr_conn_ref {
     TAILQ_ENTRY(wr_conn_ref) link;
@@ -37,6 +38,7 @@ struct wr_broker {
     struct wr_hmap *qids; /* durable queue id -> struct wr_queue * */
     uint64_t next_qid;
     struct wr_persist *persist;
+    struct wr_defs *defs;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
     int nlisteners;
     bool stopping;
@@ -87,6 +89,9 @@ wr_broker_recover(struct wr_broker *b)
 {
     char dir[4096];
 
+    b->defs = wr_defs_open(b, b->cfg->data_dir);
+    if (b->defs == NULL)
+        return -1;
     snprintf(dir, sizeof(dir), "%s/store", b->cfg->data_dir);
     b->persist = wr_persist_open(b->base, dir, false, wr_channel_persisted);
     if (b->persist == NULL)
@@ -94,18 +99,17 @@ wr_broker_recover(struct wr_broker *b)
     return wr_persist_recover(b->persist, wr_broker_qid_exists, wr_broker_restore, b) < 0 ? -1 : 0;
 }
 
-int
-wr_broker_start(struct wr_broker *b)
+/* Listens on every configured address; returns the port bound, or -1 (logged). */
+static int
+wr_broker_listen(struct wr_broker *b, int port, bool tls)
 {
     static const char *const defaults[] = {"0.0.0.0", "::"};
     const char *const *addrs = b->cfg->nbinds ? b->cfg->binds : defaults;
     int n = b->cfg->nbinds ? b->cfg->nbinds : 2;
-    int port = b->cfg->port;
 
-    if (wr_broker_recover(b) < 0)
-        return -1;
     for (int i = 0; i < n; i++) {
-        struct wr_listener *l = wr_listener_new(b, addrs[i], port);
+        struct wr_listener *l =
+                tls ? wr_listener_new_tls(b, addrs[i], port) : wr_listener_new(b, addrs[i], port);
         if (l == NULL) {
             /* a host without IPv6 still serves IPv4 with the default pair */
             if (b->cfg->nbinds == 0 && i == 1)
@@ -113,14 +117,31 @@ wr_broker_start(struct wr_broker *b)
             return -1;
         }
         b->listeners[b->nlisteners++] = l;
-        port = wr_listener_port(l); /* --port 0: every address shares the first ephemeral port */
+        port = wr_listener_port(l); /* port 0: every address shares the first ephemeral port */
     }
-    if (b->cfg->ready_file && wr_ready_file_write(b->cfg->ready_file, port) < 0) {
+    return port;
+}
+
+int
+wr_broker_start(struct wr_broker *b)
+{
+    int port, tls_port = -1;
+
+    if (wr_broker_recover(b) < 0)
+        return -1;
+    port = wr_broker_listen(b, b->cfg->port, false);
+    if (port < 0)
+        return -1;
+    if (b->cfg->tls_port >= 0 && (tls_port = wr_broker_listen(b, b->cfg->tls_port, true)) < 0)
+        return -1;
+    if (b->cfg->ready_file && wr_ready_file_write(b->cfg->ready_file, port, tls_port) < 0) {
         wr_log(WR_LOG_ERROR, "cannot write ready file %s", b->cfg->ready_file);
         return -1;
     }
     wr_log(WR_LOG_INFO, "Warren %s started, accepting AMQP 0-9-1 connections on port %d",
            PACKAGE_VERSION, port);
+    if (tls_port >= 0)
+        wr_log(WR_LOG_INFO, "accepting AMQP 0-9-1 over TLS on port %d", tls_port);
     return 0;
 }
 
@@ -133,6 +154,7 @@ wr_broker_shutdown(struct wr_broker *b)
     void *val;
 
     b->stopping = true;
+    wr_defs_quiesce(b->defs);
     for (int i = 0; i < b->nlisteners; i++)
         wr_listener_free(b->listeners[i]);
     b->nlisteners = 0;
@@ -151,6 +173,10 @@ wr_broker_free(struct wr_broker *b)
     size_t len;
     void *val;
 
+    /* tearing objects down is not deleting them: the store and the log are closed first */
+    wr_defs_quiesce(b->defs);
+    wr_persist_close(b->persist);
+    b->persist = NULL;
     wr_hmap_iter_init(b->conns, &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_conn_free(val);
@@ -162,7 +188,7 @@ wr_broker_free(struct wr_broker *b)
     wr_hmap_iter_init(b->users, &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_user_free(val);
-    wr_persist_close(b->persist);
+    wr_defs_close(b->defs);
     wr_hmap_free(b->vhosts);
     wr_hmap_free(b->users);
     wr_hmap_free(b->conns);
@@ -198,6 +224,12 @@ wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen, const
     if (u == NULL || !wr_user_check_password(u, pass, plen))
         return NULL;
     return u;
+}
+
+const struct wr_user *
+wr_broker_user(struct wr_broker *b, const char *name, size_t len)
+{
+    return wr_hmap_get(b->users, name, len);
 }
 
 void
@@ -244,4 +276,16 @@ void
 wr_broker_qid_remove(struct wr_broker *b, uint64_t qid)
 {
     wr_hmap_del_u64(b->qids, qid);
+}
+
+struct wr_hmap *
+wr_broker_vhosts(const struct wr_broker *b)
+{
+    return b->vhosts;
+}
+
+struct wr_defs *
+wr_broker_defs(const struct wr_broker *b)
+{
+    return b->defs;
 }

@@ -14,6 +14,8 @@ struct wr_user;
 struct wr_conn;
 struct wr_queue;
 struct wr_persist;
+struct wr_defs;
+struct wr_hmap;
 
 struct wr_broker;
 
@@ -30,6 +32,11 @@ struct wr_vhost *wr_broker_vhost(struct wr_broker *b, const char *name, size_t l
 /* Checks a password; NULL when the user is unknown or the password wrong. */
 const struct wr_user *wr_broker_authenticate(struct wr_broker *b, const char *user, size_t ulen,
                                              const char *pass, size_t plen);
+/* A user by name, without a password check: SASL EXTERNAL has a certificate instead (C-07). */
+const struct wr_user *wr_broker_user(struct wr_broker *b, const char *name, size_t len);
+/* Every vhost (name -> struct wr_vhost *), and the durable definitions log (NULL if none). */
+struct wr_hmap *wr_broker_vhosts(const struct wr_broker *b);
+struct wr_defs *wr_broker_defs(const struct wr_broker *b);
 /* The message store bridge (NULL when the broker runs without one). */
 struct wr_persist *wr_broker_persist(const struct wr_broker *b);
 /* Durable queues by their store id: a fresh id, and the registry recovery uses. */

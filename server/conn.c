@@ -74,26 +74,36 @@ wr_conn_flush_cb(evutil_socket_t fd, short what, void *arg)
 struct wr_conn *
 wr_conn_accept(struct wr_broker *b, int fd, const struct sockaddr *peer, int plen)
 {
+    struct bufferevent *bev;
+    int one = 1;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    bev = bufferevent_socket_new(wr_broker_base(b), fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        evutil_closesocket(fd);
+        return NULL;
+    }
+    return wr_conn_accept_bev(b, bev, peer, plen, NULL);
+}
+
+struct wr_conn *
+wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr *peer,
+                   int plen, char *tls_identity)
+{
     struct wr_conn *c = wr_xcalloc(1, sizeof(*c));
     struct event_base *base = wr_broker_base(b);
     const struct wr_config *cfg = wr_broker_config(b);
     struct timeval tv = {cfg->handshake_timeout_ms / 1000,
                          (cfg->handshake_timeout_ms % 1000) * 1000};
-    int one = 1;
 
     (void)plen;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->broker = b;
     c->state = WR_CS_HEADER;
     c->frame_max = WR_FRAME_MIN_SIZE;
     TAILQ_INIT(&c->flush_list);
     wr_conn_describe_peer(c, peer);
-    c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (c->bev == NULL) {
-        evutil_closesocket(fd);
-        free(c);
-        return NULL;
-    }
+    c->bev = bev;
+    c->tls_identity = tls_identity;
     bufferevent_setcb(c->bev, wr_conn_readcb, wr_conn_writecb, wr_conn_eventcb, c);
     bufferevent_setwatermark(c->bev, EV_WRITE, WR_OUT_LOW, 0);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -128,6 +138,7 @@ wr_conn_destroy(struct wr_conn *c)
         event_free(c->close_timer);
     event_free(c->flush_ev);
     bufferevent_free(c->bev);
+    free(c->tls_identity);
     wr_route_free(&c->route);
     free(c);
 }
@@ -235,6 +246,28 @@ wr_conn_close_after_flush(struct wr_conn *c)
     bufferevent_disable(c->bev, EV_READ);
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         wr_conn_free(c);
+}
+
+/* After close/close-ok the client closes the socket, as with RabbitMQ (C-16): closing it here
+ * while the client may still be writing (frames it queued before its close) would reset the
+ * connection under it. Input is discarded until EOF, or the timer gives up. */
+void wr_conn_linger(struct wr_conn *c);
+void
+wr_conn_linger(struct wr_conn *c)
+{
+    struct timeval tv = {5, 0};
+
+    for (uint32_t i = 0; i < c->nchans; i++) {
+        if (c->chans[i] != NULL)
+            wr_channel_free(c->chans[i]);
+    }
+    c->open_channels = 0;
+    c->state = WR_CS_LINGER;
+    if (c->heartbeat_timer)
+        evtimer_del(c->heartbeat_timer);
+    if (c->close_timer == NULL)
+        c->close_timer = evtimer_new(wr_broker_base(c->broker), wr_conn_close_timeout, c);
+    evtimer_add(c->close_timer, &tv);
 }
 
 /* The one converter from a recorded exception to channel.close or connection.close. */
@@ -382,7 +415,13 @@ wr_conn_readcb(struct bufferevent *bev, void *arg)
     c->in_read = true;
     if (c->state == WR_CS_HEADER)
         rc = wr_conn_read_header(c, in);
-    while (rc > 0 && c->state != WR_CS_CLOSED && c->state != WR_CS_HEADER && !c->free_pending) {
+    while (rc > 0 && c->state < WR_CS_CLOSED && c->state != WR_CS_HEADER && !c->free_pending) {
+        /* a client that does not read its replies is not read either (back-pressure) */
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > WR_OUT_MAX) {
+            c->read_paused = true;
+            bufferevent_disable(bev, EV_READ);
+            break;
+        }
         rc = wr_conn_next_frame(c, in);
         if (c->exc.code != 0)
             wr_conn_raise(c);
@@ -390,7 +429,7 @@ wr_conn_readcb(struct bufferevent *bev, void *arg)
     /* framing is lost after an oversized frame: nothing more is parsed (W-04) */
     if (rc < 0)
         c->input_dead = true;
-    if (c->state == WR_CS_CLOSED || c->input_dead)
+    if (c->state == WR_CS_CLOSED || c->state == WR_CS_LINGER || c->input_dead)
         evbuffer_drain(in, evbuffer_get_length(in));
     c->in_read = false;
     if (c->free_pending)
@@ -410,6 +449,11 @@ wr_conn_writecb(struct bufferevent *bev, void *arg)
     if (c->output_full) {
         c->output_full = false;
         wr_conn_kick(c);
+    }
+    if (c->read_paused && evbuffer_get_length(bufferevent_get_output(bev)) <= WR_OUT_LOW) {
+        c->read_paused = false;
+        bufferevent_enable(bev, EV_READ);
+        wr_conn_readcb(bev, c); /* frames already buffered would otherwise wait for new data */
     }
 }
 

@@ -7,12 +7,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct bufferevent;
 struct wr_broker;
 struct wr_queue;
 struct wr_conn;
 
 /* Takes ownership of fd. */
 struct wr_conn *wr_conn_accept(struct wr_broker *b, int fd, const struct sockaddr *peer, int plen);
+/* Same over a ready bufferevent (a TLS socket after its handshake); takes ownership of bev and of
+ * tls_identity, the verified client certificate's name for SASL EXTERNAL (NULL: none). */
+struct wr_conn *wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev,
+                                   const struct sockaddr *peer, int plen, char *tls_identity);
 /* Sends connection.close with code and text (e.g. CONNECTION_FORCED at shutdown). */
 void wr_conn_force_close(struct wr_conn *c, uint16_t code, const char *text);
 /* Drops the socket at once, tearing down channels and exclusive queues. */

@@ -32,6 +32,7 @@ enum wr_conn_state {
     WR_CS_RUNNING,
     WR_CS_CLOSING, /* connection.close sent, waiting for close-ok */
     WR_CS_CLOSED,  /* flushing output before the socket goes */
+    WR_CS_LINGER,  /* closed at the AMQP level: waiting for the client to close the socket */
 };
 
 enum wr_ch_state { WR_CH_OPEN, WR_CH_CLOSING };
@@ -133,14 +134,18 @@ struct wr_conn {
     uint32_t cur_method;
     uint16_t cur_channel;
     bool output_full;
-    bool input_dead; /* framing lost: input is discarded */
-    bool in_read;    /* inside the read callback: defer frees */
+    bool read_paused; /* input paused until output drains (WR_OUT_MAX) */
+    bool input_dead;  /* framing lost: input is discarded */
+    bool in_read;     /* inside the read callback: defer frees */
     bool free_pending;
     struct wr_route route; /* reusable routing target vector */
+    char *tls_identity;    /* verified client certificate's name; EXTERNAL offered iff set */
 };
 
 #define WR_OUT_HIGH (1024 * 1024)
 #define WR_OUT_LOW  (256 * 1024)
+/* Above this much unsent output the connection's input is no longer read. */
+#define WR_OUT_MAX (4 * 1024 * 1024)
 
 /* conn.c */
 struct evbuffer *wr_conn_out(struct wr_conn *c);

@@ -23,7 +23,7 @@ static const struct {
 };
 
 static const char *const wr_state_names[] = {"starting", "starting", "tuning", "opening",
-                                             "running",  "closing",  "closed"};
+                                             "running",  "closing",  "closed", "closed"};
 
 static int
 wr_decode_fail(struct wr_conn *c, int rc, const uint8_t *args, uint32_t len)

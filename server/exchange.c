@@ -5,6 +5,7 @@
 #include "server/exchange.h"
 
 #include "amqp/table.h"
+#include "server/defs.h"
 #include "server/headers_match.h"
 #include "server/hmap.h"
 #include "server/log.h"
@@ -91,6 +92,7 @@ wr_exchange_new(struct wr_vhost *vh, const char *name, size_t len, const struct 
     else if (o->type == WR_X_TOPIC)
         x->topic = wr_topic_new();
     wr_vhost_add_exchange(vh, x);
+    wr_defs_exchange_declared(x);
     return x;
 }
 
@@ -101,6 +103,7 @@ wr_exchange_delete(struct wr_exchange *x)
 {
     struct wr_binding *b;
 
+    wr_defs_exchange_deleted(x); /* replay cascades its bindings the same way */
     while ((b = TAILQ_FIRST(&x->bindings)) != NULL)
         wr_binding_free(b);
     wr_bindings_drop_dest(&x->as_dest);
@@ -232,6 +235,7 @@ wr_binding_add(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *
     TAILQ_INSERT_TAIL(q ? wr_queue_bindings(q) : &xdest->as_dest, b, dst_link);
     src->nbindings++;
     wr_binding_index(src, b);
+    wr_defs_binding(src, q, xdest, key, args, true);
     return 0;
 }
 
@@ -267,8 +271,10 @@ wr_binding_remove(struct wr_exchange *src, struct wr_queue *q, struct wr_exchang
 {
     struct wr_binding *b = wr_binding_find(src, q, xdest, key, args);
 
-    if (b != NULL)
-        wr_binding_drop(b);
+    if (b == NULL)
+        return;
+    wr_defs_binding(src, q, xdest, key, args, false);
+    wr_binding_drop(b);
 }
 
 void
@@ -412,4 +418,15 @@ wr_route_free(struct wr_route *r)
     free(r->qs);
     r->qs = NULL;
     r->n = r->cap = 0;
+}
+
+void
+wr_exchange_foreach_binding(struct wr_exchange *x, wr_binding_visit *cb, void *arg)
+{
+    struct wr_binding *b;
+
+    TAILQ_FOREACH(b, &x->bindings, src_link) {
+        struct wr_bytes key = {(const uint8_t *)b->key, (uint32_t)b->key_len};
+        cb(x, b->q, b->xdest, key, (struct wr_bytes){b->args, b->args_len}, arg);
+    }
 }

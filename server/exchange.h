@@ -58,6 +58,12 @@ void wr_binding_remove(struct wr_exchange *src, struct wr_queue *q, struct wr_ex
 /* Drops every binding in which the owner of the list is the destination. */
 void wr_bindings_drop_dest(struct wr_binding_list *l);
 
+/* Calls cb for every binding whose source is x. */
+typedef void wr_binding_visit(struct wr_exchange *src, struct wr_queue *q,
+                              struct wr_exchange *xdest, struct wr_bytes key, struct wr_bytes args,
+                              void *arg);
+void wr_exchange_foreach_binding(struct wr_exchange *x, wr_binding_visit *cb, void *arg);
+
 /* Routes m (routing key rk, message headers table) from x, appending queues to r. */
 void wr_exchange_route(struct wr_exchange *x, struct wr_bytes rk, struct wr_bytes headers,
                        struct wr_route *r);

@@ -330,9 +330,11 @@ wr_recover(struct wr_channel *ch, bool requeue, bool async)
     if (!requeue)
         return wr_conn_fail(ch->conn, WR_NOT_IMPLEMENTED, "requeue=false");
     wr_channel_requeue_all(ch);
-    if (async)
-        return 0;
-    return wr_send_or_exc(ch, WR_M_BASIC_RECOVER_OK, &ok);
+    /* recover-ok first, then the redeliveries to this channel's consumers (M-17) */
+    if (!async && wr_send_or_exc(ch, WR_M_BASIC_RECOVER_OK, &ok) < 0)
+        return WR_EXC;
+    wr_channel_kick(ch);
+    return 0;
 }
 
 int

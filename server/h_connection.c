@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Connection class: start/start-ok (PLAIN, AMQPLAIN), tune/tune-ok, open, close, update-secret,
- * and the heartbeat timer (C-01..C-19). */
+/* Connection class: start/start-ok (PLAIN, AMQPLAIN, EXTERNAL), tune/tune-ok, open, close,
+ * update-secret, and the heartbeat timer (C-01..C-19). */
 #include "server/conn_internal.h"
 
 #include "amqp/frame.h"
@@ -18,6 +18,15 @@
 
 void wr_conn_start_handshake(struct wr_conn *c);
 void wr_conn_close_after_flush(struct wr_conn *c);
+void wr_conn_linger(struct wr_conn *c);
+
+/* The RabbitMQ release whose behaviour Warren reproduces. */
+#define WR_RABBITMQ_COMPAT "3.10.8"
+#define WR_INFORMATION                                                         \
+    "Warren " PACKAGE_VERSION ", compatible with RabbitMQ " WR_RABBITMQ_COMPAT \
+    ". Licensed under the MPL 2.0"
+
+#define WR_PLATFORM "Warren " PACKAGE_VERSION
 
 /* Advertised exactly as RabbitMQ 3.10 does, in this order (C-03). */
 static const char *const wr_capabilities[] = {
@@ -38,10 +47,14 @@ wr_server_properties(struct wr_tbuf *t)
     wr_tbuf_free(&caps);
     wr_tbuf_str(t, "cluster_name", "warren", 6);
     wr_tbuf_str(t, "copyright", "Copyright (c) Warren contributors", 33);
-    wr_tbuf_str(t, "information", "Licensed under the MPL 2.0", 26);
-    wr_tbuf_str(t, "platform", "C11/libevent", 12);
-    wr_tbuf_str(t, "product", "Warren", 6);
-    wr_tbuf_str(t, "version", PACKAGE_VERSION, strlen(PACKAGE_VERSION));
+    wr_tbuf_str(t, "information", WR_INFORMATION, strlen(WR_INFORMATION));
+    wr_tbuf_str(t, "platform", WR_PLATFORM, strlen(WR_PLATFORM));
+    /* Client libraries gate features on product == "RabbitMQ" (AnyEvent::RabbitMQ's confirms,
+     * amqplib's own tests), so a drop-in replacement must say it; platform and information
+     * name Warren. */
+    wr_tbuf_str(t, "product", "RabbitMQ", 8);
+    /* clients gate features on the RabbitMQ version they see (AnyEvent::RabbitMQ needs >= 2) */
+    wr_tbuf_str(t, "version", WR_RABBITMQ_COMPAT, strlen(WR_RABBITMQ_COMPAT));
 }
 
 void
@@ -55,7 +68,9 @@ wr_conn_start_handshake(struct wr_conn *c)
             .version_major = 0,
             .version_minor = 9,
             .server_properties = {props.data, (uint32_t)props.len},
-            .mechanisms = WR_BYTES_LIT("AMQPLAIN PLAIN"),
+            /* RabbitMQ's order comes from an ETS table; EXTERNAL first is our choice (C-01) */
+            .mechanisms = c->tls_identity ? WR_BYTES_LIT("EXTERNAL AMQPLAIN PLAIN")
+                                          : WR_BYTES_LIT("AMQPLAIN PLAIN"),
             .locales = WR_BYTES_LIT("en_US"),
     };
     c->state = WR_CS_START_OK;
@@ -113,6 +128,19 @@ wr_sasl_amqplain(struct wr_bytes r, struct wr_bytes *user, struct wr_bytes *pass
     return 0;
 }
 
+/* EXTERNAL: the name is the verified certificate's, the response and any password are ignored
+ * (C-07). Without such a certificate the mechanism was not offered, so it is invalid (C-08). */
+static const struct wr_user *
+wr_sasl_external(struct wr_conn *c)
+{
+    const struct wr_user *u = wr_broker_user(c->broker, c->tls_identity, strlen(c->tls_identity));
+
+    if (u == NULL)
+        wr_log(WR_LOG_WARN, "connection %s: EXTERNAL login refused: user '%s' does not exist",
+               c->peer, c->tls_identity);
+    return u;
+}
+
 static int
 wr_auth_refused(struct wr_conn *c, struct wr_bytes mech)
 {
@@ -135,10 +163,15 @@ wr_start_ok(struct wr_conn *c, const struct wr_m_connection_start_ok *m)
 {
     const struct wr_config *cfg = wr_broker_config(c->broker);
     struct wr_bytes user, pass;
-    int rc;
+    int rc = 0;
+    bool external = c->tls_identity != NULL && wr_bytes_eq_str(m->mechanism, "EXTERNAL");
 
     wr_read_client_caps(c, m->client_properties);
-    if (wr_bytes_eq_str(m->mechanism, "PLAIN"))
+    if (external)
+        c->user = wr_sasl_external(c);
+    else if (wr_bytes_eq_str(m->mechanism, "EXTERNAL"))
+        return wr_conn_fail(c, WR_COMMAND_INVALID, "invalid authentication mechanism 'EXTERNAL'");
+    else if (wr_bytes_eq_str(m->mechanism, "PLAIN"))
         rc = wr_sasl_plain(m->response, &user, &pass);
     else if (wr_bytes_eq_str(m->mechanism, "AMQPLAIN"))
         rc = wr_sasl_amqplain(m->response, &user, &pass);
@@ -147,8 +180,9 @@ wr_start_ok(struct wr_conn *c, const struct wr_m_connection_start_ok *m)
                             (int)m->mechanism.len, (const char *)m->mechanism.ptr);
     if (rc < 0)
         return wr_auth_refused(c, m->mechanism);
-    c->user = wr_broker_authenticate(c->broker, (const char *)user.ptr, user.len,
-                                     (const char *)pass.ptr, pass.len);
+    if (!external)
+        c->user = wr_broker_authenticate(c->broker, (const char *)user.ptr, user.len,
+                                         (const char *)pass.ptr, pass.len);
     if (c->user == NULL || (wr_user_loopback_only(c->user) && !c->loopback)) {
         if (c->user != NULL)
             wr_log(WR_LOG_WARN, "user '%s' can only connect via localhost", wr_user_name(c->user));
@@ -241,15 +275,15 @@ wr_open(struct wr_conn *c, const struct wr_m_connection_open *m)
     return wr_conn_send(c, 0, WR_M_CONNECTION_OPEN_OK, &ok) < 0 ? WR_EXC : 0;
 }
 
+/* The internal user database keeps no per-connection secret to re-check, so RabbitMQ 3.10
+ * accepts any new secret with it (C-19; only token backends such as OAuth2 refuse). */
 static int
 wr_update_secret(struct wr_conn *c, const struct wr_m_connection_update_secret *m)
 {
-    const char *name = wr_user_name(c->user);
     struct wr_m_connection_update_secret_ok ok = {0};
 
-    if (wr_broker_authenticate(c->broker, name, strlen(name), (const char *)m->new_secret.ptr,
-                               m->new_secret.len) == NULL)
-        return wr_conn_fail(c, WR_NOT_ALLOWED, "New secret was refused by one of the backends");
+    wr_log(WR_LOG_INFO, "connection %s: secret updated (%.*s)", c->peer, (int)m->reason.len,
+           (const char *)m->reason.ptr);
     return wr_conn_send(c, 0, WR_M_CONNECTION_UPDATE_SECRET_OK, &ok) < 0 ? WR_EXC : 0;
 }
 
@@ -272,13 +306,13 @@ wr_h_connection(struct wr_conn *c, uint32_t id, const void *m)
             return wr_open(c, m);
         break;
     case WR_M_CONNECTION_CLOSE:
-        /* C-16: answer close-ok, then go; channels requeue as they are freed */
+        /* C-16: answer close-ok and let the client close the socket */
         wr_conn_send(c, 0, WR_M_CONNECTION_CLOSE_OK, &ok);
-        wr_conn_close_after_flush(c);
+        wr_conn_linger(c);
         return 0;
     case WR_M_CONNECTION_CLOSE_OK:
         if (c->state == WR_CS_CLOSING) {
-            wr_conn_close_after_flush(c);
+            wr_conn_linger(c);
             return 0;
         }
         break;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Accepting sockets with evconnlistener; every accepted fd becomes a wr_conn. */
+/* Accepting sockets with evconnlistener; every accepted fd becomes a wr_conn, after a TLS
+ * handshake on amqps listeners. */
 #include "server/listener.h"
 
 #include "server/broker.h"
 #include "server/conn.h"
 #include "server/log.h"
 #include "server/mem.h"
+#include "server/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +21,7 @@ struct wr_listener {
     struct evconnlistener *ev;
     struct wr_broker *broker;
     int port;
+    struct wr_tls *tls; /* NULL for plain AMQP */
 };
 
 static void
@@ -28,7 +31,10 @@ wr_listener_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockadd
     struct wr_listener *l = arg;
 
     evutil_make_socket_nonblocking(fd);
-    wr_conn_accept(l->broker, fd, sa, len);
+    if (l->tls != NULL)
+        wr_tls_accept(l->tls, fd, sa, len);
+    else
+        wr_conn_accept(l->broker, fd, sa, len);
 }
 
 static void
@@ -38,8 +44,9 @@ wr_listener_error(struct evconnlistener *ev, void *arg)
     wr_log(WR_LOG_WARN, "accept failed: %s", strerror(errno));
 }
 
-struct wr_listener *
-wr_listener_new(struct wr_broker *b, const char *addr, int port)
+/* On success the listener owns tls. */
+static struct wr_listener *
+wr_listener_bind(struct wr_broker *b, const char *addr, int port, struct wr_tls *tls)
 {
     struct sockaddr_storage ss;
     int sslen;
@@ -65,6 +72,7 @@ wr_listener_new(struct wr_broker *b, const char *addr, int port)
     }
     l = wr_xcalloc(1, sizeof(*l));
     l->broker = b;
+    l->tls = tls;
     unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
     if (ss.ss_family == AF_INET6)
         flags |= LEV_OPT_BIND_IPV6ONLY;
@@ -80,7 +88,27 @@ wr_listener_new(struct wr_broker *b, const char *addr, int port)
     getsockname(evconnlistener_get_fd(l->ev), (struct sockaddr *)&ss, (socklen_t *)&sslen);
     l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
-    wr_log(WR_LOG_INFO, "started TCP listener on %s", spec);
+    wr_log(WR_LOG_INFO, "started %s listener on %s", tls ? "TLS" : "TCP", spec);
+    return l;
+}
+
+struct wr_listener *
+wr_listener_new(struct wr_broker *b, const char *addr, int port)
+{
+    return wr_listener_bind(b, addr, port, NULL);
+}
+
+struct wr_listener *
+wr_listener_new_tls(struct wr_broker *b, const char *addr, int port)
+{
+    struct wr_tls *tls = wr_tls_new(b);
+    struct wr_listener *l;
+
+    if (tls == NULL)
+        return NULL;
+    l = wr_listener_bind(b, addr, port, tls);
+    if (l == NULL)
+        wr_tls_free(tls);
     return l;
 }
 
@@ -96,11 +124,12 @@ wr_listener_free(struct wr_listener *l)
     if (l == NULL)
         return;
     evconnlistener_free(l->ev);
+    wr_tls_free(l->tls);
     free(l);
 }
 
 int
-wr_ready_file_write(const char *path, int port)
+wr_ready_file_write(const char *path, int port, int tls_port)
 {
     char tmp[4096];
     FILE *f;
@@ -110,6 +139,8 @@ wr_ready_file_write(const char *path, int port)
     if (f == NULL)
         return -1;
     fprintf(f, "port=%d\n", port);
+    if (tls_port >= 0)
+        fprintf(f, "tls_port=%d\n", tls_port);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return -1;
     return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* TCP listeners and the ready file that tells tests which port was bound. */
+/* TCP and TLS listeners and the ready file that tells tests which ports were bound. */
 #ifndef WR_LISTENER_H
 #define WR_LISTENER_H
 
@@ -8,9 +8,12 @@ struct wr_listener;
 
 /* Binds addr:port (port 0 = ephemeral). Returns NULL (logged) on failure. */
 struct wr_listener *wr_listener_new(struct wr_broker *b, const char *addr, int port);
+/* Same for amqps; the TLS context comes from ssl_options.* and is owned by the listener. */
+struct wr_listener *wr_listener_new_tls(struct wr_broker *b, const char *addr, int port);
 int wr_listener_port(const struct wr_listener *l);
 void wr_listener_free(struct wr_listener *l);
-/* Writes "port=N\n" to path.tmp and renames it into place, so readers never see a partial file. */
-int wr_ready_file_write(const char *path, int port);
+/* Writes "port=N\n" (and "tls_port=N\n" when tls_port >= 0) to path.tmp and renames it into
+ * place, so readers never see a partial file. */
+int wr_ready_file_write(const char *path, int port, int tls_port);
 
 #endif

@@ -11,11 +11,13 @@ libwarren_a_SOURCES += \
 	server/h_basic.c server/h_channel.c server/h_confirm_tx.c server/h_connection.c \
 	server/h_exchange.c server/h_queue.c \
 	server/listener.c server/listener.h \
+	server/tls.c server/tls.h \
 	server/log.c server/log.h \
 	server/mem.c server/mem.h \
 	server/msg.c server/msg.h \
 	server/msg_headers.c server/msg_headers.h \
 	server/deadletter.c server/deadletter.h \
+	server/defs.c server/defs.h \
 	server/queue_expiry.c server/queue_internal.h \
 	server/persist.c server/persist.h \
 	server/pool.c server/pool.h \

@@ -33,7 +33,12 @@ struct wr_persist {
     struct wr_batch *open;         /* collecting waits during this loop pass */
     struct wr_batch_list inflight; /* handed to the store, waiting for fsync */
     struct event *flush_ev;
+    struct event *tick_ev;
+    bool dirty; /* written since the last sync */
 };
+
+/* Unconfirmed work reaches the disk within this period even when nobody waits for it. */
+#define WR_PERSIST_TICK_MS 200
 
 static void
 wr_persist_log(enum wr_store_log_level level, const char *line, void *arg)
@@ -42,6 +47,28 @@ wr_persist_log(enum wr_store_log_level level, const char *line, void *arg)
 }
 
 static void wr_persist_flush(evutil_socket_t fd, short what, void *arg);
+
+static void
+wr_persist_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_persist *p = arg;
+
+    if (p->dirty && p->open == NULL)
+        wr_store_sync(p->store, NULL, NULL);
+    p->dirty = false;
+}
+
+/* Armed only when something was written, so an idle broker does not wake up. */
+static void
+wr_persist_touch(struct wr_persist *p)
+{
+    struct timeval tv = {0, WR_PERSIST_TICK_MS * 1000};
+
+    if (p->dirty)
+        return;
+    p->dirty = true;
+    evtimer_add(p->tick_ev, &tv);
+}
 
 struct wr_persist *
 wr_persist_open(struct event_base *base, const char *dir, bool no_fsync, wr_persist_done_cb *done)
@@ -59,6 +86,7 @@ wr_persist_open(struct event_base *base, const char *dir, bool no_fsync, wr_pers
     p->done = done;
     TAILQ_INIT(&p->inflight);
     p->flush_ev = event_new(base, -1, 0, wr_persist_flush, p);
+    p->tick_ev = evtimer_new(base, wr_persist_tick, p);
     return p;
 }
 
@@ -84,6 +112,7 @@ wr_persist_close(struct wr_persist *p)
     if (p->open)
         wr_batch_free(p->open);
     event_free(p->flush_ev);
+    event_free(p->tick_ev);
     free(p);
 }
 
@@ -135,18 +164,21 @@ wr_persist_release(struct wr_persist *p, struct wr_msg *m)
 void
 wr_persist_enqueue(struct wr_persist *p, uint64_t qid, const struct wr_msg *m, uint64_t seq)
 {
+    wr_persist_touch(p);
     wr_store_enqueue(p->store, qid, m->store_id, seq);
 }
 
 void
 wr_persist_ack(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
 {
+    wr_persist_touch(p);
     wr_store_ack(p->store, qid, m->store_id);
 }
 
 void
 wr_persist_delivered(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
 {
+    wr_persist_touch(p);
     wr_store_delivered(p->store, qid, m->store_id);
 }
 

@@ -7,6 +7,7 @@
 #include "server/channel.h"
 #include "server/conn.h"
 #include "server/deadletter.h"
+#include "server/defs.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/msg.h"
@@ -33,10 +34,8 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
     }
     q->o.args = (struct wr_bytes){q->args, o->args.len};
     wr_qparams_from_args(&q->p, q->o.args);
-    if (o->qid != 0) {
-        q->persist = wr_broker_persist(wr_vhost_broker(vh));
+    if (o->qid != 0)
         wr_broker_qid_add(wr_vhost_broker(vh), o->qid, q);
-    }
     q->refs = 1;
     q->next_seq = 1;
     /* PR-01: one level per priority 0..max; a non-priority queue has one */
@@ -47,6 +46,7 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
     TAILQ_INIT(&q->consumers);
     TAILQ_INIT(&q->bindings);
     wr_vhost_add_queue(vh, q);
+    wr_defs_queue_declared(q);
     wr_queue_lease(q);
     return q;
 }
@@ -79,14 +79,21 @@ wr_qentry_free(struct wr_qentry *e)
     wr_pool_put(&wr_qentry_pool, e);
 }
 
+/* The store for a durable queue; NULL for others, and once the broker has closed it. */
+static struct wr_persist *
+wr_queue_store(const struct wr_queue *q)
+{
+    return q->o.qid ? wr_broker_persist(wr_vhost_broker(q->vh)) : NULL;
+}
+
 void
 wr_queue_drop(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (q->persist != NULL && e->msg->store_id != 0) {
+    if (wr_queue_store(q) != NULL && e->msg->store_id != 0) {
         if (q->deleted)
-            wr_persist_unref(q->persist, e->msg);
+            wr_persist_unref(wr_queue_store(q), e->msg);
         else
-            wr_persist_ack(q->persist, q->o.qid, e->msg);
+            wr_persist_ack(wr_queue_store(q), q->o.qid, e->msg);
     }
     wr_qentry_free(e);
 }
@@ -95,26 +102,27 @@ wr_queue_drop(struct wr_queue *q, struct wr_qentry *e)
 static void
 wr_queue_persist(struct wr_queue *q, struct wr_qentry *e)
 {
+    struct wr_persist *p = wr_queue_store(q);
     struct wr_msg *m = e->msg;
 
-    if (q->persist == NULL || m->delivery_mode != 2)
+    if (p == NULL || m->delivery_mode != 2)
         return;
     if (m->store_id != 0) {
-        wr_persist_enqueue(q->persist, q->o.qid, m, e->seq);
+        wr_persist_enqueue(p, q->o.qid, m, e->seq);
         return;
     }
-    if (wr_persist_put(q->persist, m) < 0)
+    if (wr_persist_put(p, m) < 0)
         return;
-    wr_persist_enqueue(q->persist, q->o.qid, m, e->seq);
-    wr_persist_release(q->persist, m); /* the index entry now holds the record */
+    wr_persist_enqueue(p, q->o.qid, m, e->seq);
+    wr_persist_release(p, m); /* the index entry now holds the record */
 }
 
 /* The first delivery is logged so that a restart marks the message redelivered. */
 static void
 wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (++e->deliveries == 1 && q->persist != NULL && e->msg->store_id != 0)
-        wr_persist_delivered(q->persist, q->o.qid, e->msg);
+    if (++e->deliveries == 1 && wr_queue_store(q) != NULL && e->msg->store_id != 0)
+        wr_persist_delivered(wr_queue_store(q), q->o.qid, e->msg);
 }
 
 struct wr_qentry *
@@ -158,6 +166,7 @@ wr_queue_delete(struct wr_queue *q, bool notify)
     if (q->deleted)
         return 0;
     q->deleted = true;
+    wr_defs_queue_deleted(q);
     wr_vhost_remove_queue(q->vh, q);
     wr_bindings_drop_dest(&q->bindings);
     while ((c = TAILQ_FIRST(&q->consumers)) != NULL) {
@@ -172,10 +181,10 @@ wr_queue_delete(struct wr_queue *q, bool notify)
     q->log = NULL;
     q->nlog = 0;
     wr_queue_timers_free(q);
-    if (q->persist != NULL) {
-        wr_persist_queue_delete(q->persist, q->o.qid);
+    if (wr_queue_store(q) != NULL)
+        wr_persist_queue_delete(wr_queue_store(q), q->o.qid);
+    if (q->o.qid != 0)
         wr_broker_qid_remove(wr_vhost_broker(q->vh), q->o.qid);
-    }
     if (q->o.owner != NULL)
         wr_conn_disown_queue(q->o.owner, q);
     wr_queue_unref(q);

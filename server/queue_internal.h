@@ -14,7 +14,6 @@ TAILQ_HEAD(wr_consumer_list, wr_consumer);
 struct wr_queue {
     char *name;
     struct wr_vhost *vh;
-    struct wr_persist *persist; /* set for durable queues when the store is open */
     struct wr_queue_opts o;
     struct wr_qparams p;
     uint8_t *args;

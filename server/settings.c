@@ -118,6 +118,30 @@ wr_cfg_store_int(void *field, size_t size, uint64_t v)
     }
 }
 
+/* Strings from the config file live as long as the process: this list keeps them reachable
+ * (no leak reports) and lets wr_config_free release them. */
+static char **wr_cfg_owned;
+static size_t wr_cfg_nowned;
+
+static const char *
+wr_cfg_keep(char *s)
+{
+    wr_cfg_owned = wr_xrealloc(wr_cfg_owned, (wr_cfg_nowned + 1) * sizeof(*wr_cfg_owned));
+    wr_cfg_owned[wr_cfg_nowned++] = s;
+    return s;
+}
+
+void
+wr_config_free(struct wr_config *cfg)
+{
+    for (size_t i = 0; i < wr_cfg_nowned; i++)
+        free(wr_cfg_owned[i]);
+    free(wr_cfg_owned);
+    wr_cfg_owned = NULL;
+    wr_cfg_nowned = 0;
+    wr_config_defaults(cfg);
+}
+
 static int
 wr_cfg_set_name(const struct wr_cfg_key *k, void *field, const char *val, char *err, size_t errcap)
 {
@@ -143,8 +167,7 @@ wr_cfg_append(void *field, const char *val)
     char *s = wr_xmalloc(n);
 
     snprintf(s, n, "%s%s%s", old ? old : "", old ? ":" : "", val);
-    free((char *)old);
-    *(const char **)field = s;
+    *(const char **)field = wr_cfg_keep(s);
 }
 
 static int
@@ -171,7 +194,7 @@ wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, c
         return 0;
     }
     case WR_CFG_STR:
-        *(const char **)field = wr_xstrdup(val);
+        *(const char **)field = wr_cfg_keep(wr_xstrdup(val));
         return 0;
     case WR_CFG_BOOL:
         /* loopback_users.guest = false lets guest in from anywhere */

@@ -47,5 +47,7 @@ void wr_config_defaults(struct wr_config *cfg);
 int wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap);
 /* Parses argv; returns 0 to run, 1 when --help was printed, -1 on a usage error (printed). */
 int wr_config_args(struct wr_config *cfg, int argc, char **argv);
+/* Releases the strings read from config files and resets cfg to the defaults. */
+void wr_config_free(struct wr_config *cfg);
 
 #endif

@@ -184,15 +184,16 @@ wr_tls_ctx_new(const struct wr_config *cfg)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     static const unsigned char sid[] = "warren";
+    /* client-initiated renegotiation only costs the server CPU */
+    uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
 
     if (ctx == NULL) {
         wr_tls_log_errors("cannot create the TLS context");
         return NULL;
     }
-    /* client-initiated renegotiation only costs the server CPU */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                     (cfg->tls_honor_cipher_order ? SSL_OP_CIPHER_SERVER_PREFERENCE
-                                                                  : 0));
+    if (cfg->tls_honor_cipher_order)
+        opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+    SSL_CTX_set_options(ctx, opts);
     /* resumed sessions of verified clients need a context id, or OpenSSL refuses them */
     SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
     SSL_CTX_set_dh_auto(ctx, 1);
@@ -317,8 +318,11 @@ wr_tls_handshake_failed(struct wr_tls_pending *p, short what)
     char buf[256];
     int n = 0;
 
-    /* libevent moves OpenSSL's error queue into the bufferevent */
+    /* libevent moves OpenSSL's error queue into the bufferevent, along with SSL_get_error()
+     * codes (library 0) that say nothing a real entry does not */
     while ((e = bufferevent_get_openssl_error(p->bev)) != 0) {
+        if (ERR_GET_LIB(e) == 0)
+            continue;
         ERR_error_string_n(e, buf, sizeof(buf));
         wr_log(WR_LOG_WARN, "TLS handshake with %s failed: %s", p->name, buf);
         n++;

@@ -143,3 +143,9 @@ wr_vhost_queues(const struct wr_vhost *vh)
 {
     return vh->queues;
 }
+
+struct wr_hmap *
+wr_vhost_exchanges(const struct wr_vhost *vh)
+{
+    return vh->exchanges;
+}

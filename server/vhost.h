@@ -26,5 +26,6 @@ void wr_vhost_remove_exchange(struct wr_vhost *vh, struct wr_exchange *x);
 void wr_vhost_add_queue(struct wr_vhost *vh, struct wr_queue *q);
 void wr_vhost_remove_queue(struct wr_vhost *vh, struct wr_queue *q);
 struct wr_hmap *wr_vhost_queues(const struct wr_vhost *vh);
+struct wr_hmap *wr_vhost_exchanges(const struct wr_vhost *vh);
 
 #endif

@@ -11,3 +11,12 @@ libwarren_a_SOURCES += \
 	store/commit.c \
 	store/recover.c \
 	store/compact.c
+# store/meta*: the metadata log (disk and RAM backends, command records). Same rules: no server/.
+libwarren_a_SOURCES += \
+	store/meta.h \
+	store/meta_internal.h \
+	store/meta.c \
+	store/meta_rec.c \
+	store/meta_disk.c \
+	store/meta_disk_recover.c \
+	store/meta_ram.c

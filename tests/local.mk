@@ -7,5 +7,8 @@ include tests/unit/route.mk
 include tests/unit/server.mk
 include tests/fuzz/local.mk
 include tests/fuzz/store.mk
+include tests/unit/meta.mk
+include tests/fuzz/meta.mk
+include tests/fuzz/conn.mk
 include tests/unit/store.mk
 include tests/integration/local.mk

@@ -8,3 +8,24 @@ tests_integration_it_smoke_LDADD = $(RABBITMQ_LIBS)
 
 TESTS += tests/integration/it_smoke tests/integration/it_compat.sh
 EXTRA_DIST += tests/integration/it_compat.sh
+
+check_PROGRAMS += tests/integration/crash_client
+tests_integration_crash_client_SOURCES = tests/integration/crash_client.c
+tests_integration_crash_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
+tests_integration_crash_client_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/integration/it_crash.sh
+EXTRA_DIST += tests/integration/it_crash.sh
+
+# amqps: it_tls.sh makes certificates (tests/tls/make-certs.sh), starts the broker, and runs
+# it_tls_client (rabbitmq-c) and `openssl s_client` against it.
+check_PROGRAMS += tests/integration/it_tls_client
+tests_integration_it_tls_client_SOURCES = tests/integration/it_tls.c
+tests_integration_it_tls_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
+tests_integration_it_tls_client_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/integration/it_tls.sh
+EXTRA_DIST += tests/integration/it_tls.sh tests/tls/make-certs.sh
+
+# Hostile input (issue 6): tests/hostile/hostile against a broker started by it_hostile.sh.
+include tests/hostile/local.mk
+TESTS += tests/integration/it_hostile.sh
+EXTRA_DIST += tests/integration/it_hostile.sh tests/hostile/gen_conn_corpus.py

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Encoding, logging and replay of durable definitions. The snapshot is the same commands,
+ * one per durable object, so one apply function serves the log and the snapshot. */
+#include "server/defs.h"
+
+#include "server/broker.h"
+#include "server/exchange.h"
+#include "server/hmap.h"
+#include "server/log.h"
+#include "server/mem.h"
+#include "server/queue.h"
+#include "server/vhost.h"
+#include "store/meta.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum wr_def_op {
+    WR_DEF_XDECLARE = 1,
+    WR_DEF_XDELETE,
+    WR_DEF_QDECLARE,
+    WR_DEF_QDELETE,
+    WR_DEF_BIND,
+    WR_DEF_UNBIND
+};
+#define WR_DEF_VERSION 1
+
+struct wr_defs {
+    struct wr_broker *b;
+    struct wr_meta *meta;
+    bool recording; /* off while replaying and once shutting down */
+};
+
+static struct wr_defs *
+wr_defs_of_vhost(struct wr_vhost *vh)
+{
+    return wr_broker_defs(wr_vhost_broker(vh));
+}
+
+static void
+wr_defs_log(enum wr_store_log_level level, const char *line, void *arg)
+{
+    wr_log((enum wr_log_level)level, "metadata: %s", line);
+}
+
+static void
+wr_rec_head(struct wr_meta_rec *r, enum wr_def_op op, struct wr_vhost *vh)
+{
+    wr_meta_rec_put_u8(r, (uint8_t)op);
+    wr_meta_rec_put_u8(r, WR_DEF_VERSION);
+    wr_meta_rec_put_str(r, wr_vhost_name(vh));
+}
+
+static void
+wr_rec_exchange(struct wr_meta_rec *r, struct wr_exchange *x)
+{
+    const struct wr_exchange_opts *o = wr_exchange_opts(x);
+
+    wr_rec_head(r, WR_DEF_XDECLARE, wr_exchange_vhost(x));
+    wr_meta_rec_put_str(r, wr_exchange_name(x));
+    wr_meta_rec_put_u8(r, (uint8_t)o->type);
+    wr_meta_rec_put_u8(r, (uint8_t)(o->auto_delete | o->internal << 1));
+    wr_meta_rec_put_bytes(r, o->args.ptr, o->args.len);
+}
+
+static void
+wr_rec_queue(struct wr_meta_rec *r, struct wr_queue *q)
+{
+    const struct wr_queue_opts *o = wr_queue_opts(q);
+
+    wr_rec_head(r, WR_DEF_QDECLARE, wr_queue_vhost(q));
+    wr_meta_rec_put_str(r, wr_queue_name(q));
+    wr_meta_rec_put_u64(r, o->qid);
+    wr_meta_rec_put_u8(r, o->auto_delete);
+    wr_meta_rec_put_bytes(r, o->args.ptr, o->args.len);
+}
+
+static void
+wr_rec_binding(struct wr_meta_rec *r, bool add, struct wr_exchange *src, struct wr_queue *q,
+               struct wr_exchange *xdest, struct wr_bytes key, struct wr_bytes args)
+{
+    wr_rec_head(r, add ? WR_DEF_BIND : WR_DEF_UNBIND, wr_exchange_vhost(src));
+    wr_meta_rec_put_str(r, wr_exchange_name(src));
+    wr_meta_rec_put_u8(r, q != NULL);
+    wr_meta_rec_put_str(r, q ? wr_queue_name(q) : wr_exchange_name(xdest));
+    wr_meta_rec_put_bytes(r, key.ptr, key.len);
+    wr_meta_rec_put_bytes(r, args.ptr, args.len);
+}
+
+static void wr_defs_maybe_snapshot(struct wr_defs *d);
+
+/* Appends one record; a durable-log failure is fatal for durability, so it is logged loudly. */
+static void
+wr_defs_append(struct wr_defs *d, struct wr_meta_rec *r)
+{
+    int rc = wr_meta_rec_error(r);
+
+    if (rc == 0)
+        rc = wr_meta_append(d->meta, r->buf, r->len);
+    if (rc < 0)
+        wr_log(WR_LOG_ERROR, "cannot record a definition change: %s", strerror(-rc));
+    wr_meta_rec_fini(r);
+    if (rc >= 0)
+        wr_defs_maybe_snapshot(d);
+}
+
+static bool
+wr_defs_on(struct wr_defs *d)
+{
+    return d != NULL && d->recording;
+}
+
+void
+wr_defs_exchange_declared(struct wr_exchange *x)
+{
+    struct wr_defs *d = wr_defs_of_vhost(wr_exchange_vhost(x));
+    struct wr_meta_rec r;
+
+    if (!wr_defs_on(d) || !wr_exchange_opts(x)->durable || wr_exchange_is_default(x))
+        return;
+    wr_meta_rec_init(&r);
+    wr_rec_exchange(&r, x);
+    wr_defs_append(d, &r);
+}
+
+void
+wr_defs_exchange_deleted(struct wr_exchange *x)
+{
+    struct wr_defs *d = wr_defs_of_vhost(wr_exchange_vhost(x));
+    struct wr_meta_rec r;
+
+    if (!wr_defs_on(d) || !wr_exchange_opts(x)->durable)
+        return;
+    wr_meta_rec_init(&r);
+    wr_rec_head(&r, WR_DEF_XDELETE, wr_exchange_vhost(x));
+    wr_meta_rec_put_str(&r, wr_exchange_name(x));
+    wr_defs_append(d, &r);
+}
+
+void
+wr_defs_queue_declared(struct wr_queue *q)
+{
+    struct wr_defs *d = wr_defs_of_vhost(wr_queue_vhost(q));
+    struct wr_meta_rec r;
+
+    if (!wr_defs_on(d) || !wr_queue_opts(q)->durable)
+        return;
+    wr_meta_rec_init(&r);
+    wr_rec_queue(&r, q);
+    wr_defs_append(d, &r);
+}
+
+void
+wr_defs_queue_deleted(struct wr_queue *q)
+{
+    struct wr_defs *d = wr_defs_of_vhost(wr_queue_vhost(q));
+    struct wr_meta_rec r;
+
+    if (!wr_defs_on(d) || !wr_queue_opts(q)->durable)
+        return;
+    wr_meta_rec_init(&r);
+    wr_rec_head(&r, WR_DEF_QDELETE, wr_queue_vhost(q));
+    wr_meta_rec_put_str(&r, wr_queue_name(q));
+    wr_defs_append(d, &r);
+}
+
+/* A binding is durable when both ends are. */
+void
+wr_defs_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xdest,
+                struct wr_bytes key, struct wr_bytes args, bool added)
+{
+    struct wr_defs *d = wr_defs_of_vhost(wr_exchange_vhost(src));
+    struct wr_meta_rec r;
+    bool dest_durable = q ? wr_queue_opts(q)->durable : wr_exchange_opts(xdest)->durable;
+
+    if (!wr_defs_on(d) || !wr_exchange_opts(src)->durable || !dest_durable)
+        return;
+    wr_meta_rec_init(&r);
+    wr_rec_binding(&r, added, src, q, xdest, key, args);
+    wr_defs_append(d, &r);
+}
+
+struct wr_def_fields {
+    uint8_t op, ver, type, flags, isq;
+    char vhost[256], name[256], dest[256];
+    uint64_t qid;
+    struct wr_bytes key, args;
+};
+
+static int
+wr_def_read_tail(struct wr_meta_rd *rd, struct wr_def_fields *f)
+{
+    const void *p = NULL;
+    size_t n = 0;
+
+    switch (f->op) {
+    case WR_DEF_XDECLARE:
+        wr_meta_rd_u8(rd, &f->type);
+        wr_meta_rd_u8(rd, &f->flags);
+        break;
+    case WR_DEF_QDECLARE:
+        wr_meta_rd_u64(rd, &f->qid);
+        wr_meta_rd_u8(rd, &f->flags);
+        break;
+    case WR_DEF_BIND:
+    case WR_DEF_UNBIND:
+        wr_meta_rd_u8(rd, &f->isq);
+        wr_meta_rd_str(rd, f->dest, sizeof(f->dest));
+        wr_meta_rd_bytes(rd, &p, &n);
+        f->key = (struct wr_bytes){p, (uint32_t)n};
+        break;
+    default:
+        break;
+    }
+    if (f->op == WR_DEF_XDECLARE || f->op == WR_DEF_QDECLARE || f->op == WR_DEF_BIND ||
+        f->op == WR_DEF_UNBIND) {
+        wr_meta_rd_bytes(rd, &p, &n);
+        f->args = (struct wr_bytes){p, (uint32_t)n};
+    }
+    return wr_meta_rd_end(rd);
+}
+
+static int
+wr_def_read(const void *cmd, size_t len, struct wr_def_fields *f)
+{
+    struct wr_meta_rd rd;
+
+    memset(f, 0, sizeof(*f));
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &f->op);
+    wr_meta_rd_u8(&rd, &f->ver);
+    wr_meta_rd_str(&rd, f->vhost, sizeof(f->vhost));
+    wr_meta_rd_str(&rd, f->name, sizeof(f->name));
+    if (rd.err != 0 || f->ver != WR_DEF_VERSION || f->op < WR_DEF_XDECLARE || f->op > WR_DEF_UNBIND)
+        return -1;
+    return wr_def_read_tail(&rd, f);
+}
+
+static void
+wr_def_apply_binding(struct wr_vhost *vh, const struct wr_def_fields *f)
+{
+    struct wr_exchange *src = wr_vhost_exchange(vh, f->name, strlen(f->name));
+    struct wr_queue *q = f->isq ? wr_vhost_queue(vh, f->dest, strlen(f->dest)) : NULL;
+    struct wr_exchange *xd = f->isq ? NULL : wr_vhost_exchange(vh, f->dest, strlen(f->dest));
+    char err[300];
+
+    if (src == NULL || (q == NULL && xd == NULL))
+        return; /* an end went later in the log; the binding went with it */
+    if (f->op == WR_DEF_BIND)
+        wr_binding_add(src, q, xd, f->key, f->args, err, sizeof(err));
+    else
+        wr_binding_remove(src, q, xd, f->key, f->args);
+}
+
+static void
+wr_def_apply_fields(struct wr_vhost *vh, const struct wr_def_fields *f)
+{
+    struct wr_exchange *x = wr_vhost_exchange(vh, f->name, strlen(f->name));
+    struct wr_queue *q = wr_vhost_queue(vh, f->name, strlen(f->name));
+
+    switch (f->op) {
+    case WR_DEF_XDECLARE:
+        if (x == NULL && f->type <= WR_X_HEADERS) {
+            struct wr_exchange_opts o = {.type = (enum wr_xtype)f->type,
+                                         .durable = true,
+                                         .auto_delete = f->flags & 1,
+                                         .internal = (f->flags >> 1) & 1,
+                                         .args = f->args};
+            wr_exchange_new(vh, f->name, strlen(f->name), &o);
+        }
+        break;
+    case WR_DEF_XDELETE:
+        if (x != NULL)
+            wr_exchange_delete(x);
+        break;
+    case WR_DEF_QDECLARE:
+        if (q == NULL) {
+            struct wr_queue_opts o = {
+                    .durable = true, .auto_delete = f->flags & 1, .qid = f->qid, .args = f->args};
+            wr_queue_new(vh, f->name, strlen(f->name), &o);
+        }
+        break;
+    case WR_DEF_QDELETE:
+        if (q != NULL)
+            wr_queue_delete(q, false);
+        break;
+    default:
+        wr_def_apply_binding(vh, f);
+    }
+}
+
+/* Live changes have happened already when they are logged; replay performs them. */
+static int
+wr_def_apply(const void *cmd, size_t len, void *arg)
+{
+    struct wr_defs *d = arg;
+    struct wr_def_fields f;
+    struct wr_vhost *vh;
+
+    if (d->recording)
+        return 0;
+    if (wr_def_read(cmd, len, &f) < 0)
+        return -1;
+    vh = wr_broker_vhost(d->b, f.vhost, strlen(f.vhost));
+    if (vh == NULL)
+        return -1;
+    wr_def_apply_fields(vh, &f);
+    return 0;
+}
+
+/* A snapshot is the list of commands that recreate every durable object: u32 length + bytes. */
+static int
+wr_def_restore(const void *state, size_t len, void *arg)
+{
+    struct wr_meta_rd rd;
+    const void *cmd;
+    size_t n;
+
+    wr_meta_rd_init(&rd, state, len);
+    while (wr_meta_rd_left(&rd) > 0) {
+        if (wr_meta_rd_bytes(&rd, &cmd, &n) < 0)
+            return -1;
+        wr_def_apply(cmd, n, arg);
+    }
+    return 0;
+}
+
+struct wr_snap {
+    struct wr_meta_rec out, one;
+};
+
+static void
+wr_snap_take(struct wr_snap *s)
+{
+    wr_meta_rec_put_bytes(&s->out, s->one.buf, s->one.len);
+    wr_meta_rec_reset(&s->one);
+}
+
+static void
+wr_snap_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xdest,
+                struct wr_bytes key, struct wr_bytes args, void *arg)
+{
+    struct wr_snap *s = arg;
+    bool dest_durable = q ? wr_queue_opts(q)->durable : wr_exchange_opts(xdest)->durable;
+
+    if (!dest_durable)
+        return;
+    wr_rec_binding(&s->one, true, src, q, xdest, key, args);
+    wr_snap_take(s);
+}
+
+static bool
+wr_snap_wanted(struct wr_exchange *x)
+{
+    const char *n = wr_exchange_name(x);
+
+    /* the predeclared exchanges come with every vhost */
+    return wr_exchange_opts(x)->durable && !wr_exchange_is_default(x) && strncmp(n, "amq.", 4) != 0;
+}
+
+static void
+wr_snap_vhost(struct wr_snap *s, struct wr_vhost *vh)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(wr_vhost_exchanges(vh), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        if (wr_snap_wanted(val)) {
+            wr_rec_exchange(&s->one, val);
+            wr_snap_take(s);
+        }
+    }
+    wr_hmap_iter_init(wr_vhost_queues(vh), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        if (wr_queue_opts(val)->durable) {
+            wr_rec_queue(&s->one, val);
+            wr_snap_take(s);
+        }
+    }
+    wr_hmap_iter_init(wr_vhost_exchanges(vh), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        if (wr_exchange_opts(val)->durable)
+            wr_exchange_foreach_binding(val, wr_snap_binding, s);
+    }
+}
+
+static void
+wr_defs_snapshot(struct wr_defs *d)
+{
+    struct wr_snap s;
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+    int rc;
+
+    wr_meta_rec_init(&s.out);
+    wr_meta_rec_init(&s.one);
+    wr_hmap_iter_init(wr_broker_vhosts(d->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_snap_vhost(&s, val);
+    rc = wr_meta_rec_error(&s.out);
+    if (rc == 0)
+        rc = wr_meta_snapshot(d->meta, s.out.buf ? s.out.buf : (const uint8_t *)"", s.out.len);
+    if (rc < 0)
+        wr_log(WR_LOG_WARN, "metadata snapshot failed: %s", strerror(-rc));
+    wr_meta_rec_fini(&s.out);
+    wr_meta_rec_fini(&s.one);
+}
+
+static void
+wr_defs_maybe_snapshot(struct wr_defs *d)
+{
+    if (wr_meta_should_snapshot(d->meta))
+        wr_defs_snapshot(d);
+}
+
+struct wr_defs *
+wr_defs_open(struct wr_broker *b, const char *data_dir)
+{
+    struct wr_defs *d = wr_xcalloc(1, sizeof(*d));
+    struct wr_meta_opts o = {.log = wr_defs_log};
+    struct wr_meta_fsm fsm = {wr_def_restore, wr_def_apply, d};
+    char err[512];
+
+    d->b = b;
+    d->meta = wr_meta_open(data_dir, WR_META_DISK, &o, err, sizeof(err));
+    if (d->meta == NULL) {
+        wr_log(WR_LOG_ERROR, "cannot open the metadata log: %s", err);
+        free(d);
+        return NULL;
+    }
+    if (wr_meta_recover(d->meta, &fsm) < 0) {
+        wr_log(WR_LOG_ERROR, "cannot recover the metadata log in %s", data_dir);
+        wr_defs_close(d);
+        return NULL;
+    }
+    d->recording = true;
+    wr_defs_maybe_snapshot(d);
+    return d;
+}
+
+void
+wr_defs_quiesce(struct wr_defs *d)
+{
+    if (d != NULL)
+        d->recording = false;
+}
+
+void
+wr_defs_close(struct wr_defs *d)
+{
+    if (d == NULL)
+        return;
+    wr_meta_close(d->meta);
+    free(d);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Durable definitions: every change to a durable exchange, queue or binding is recorded in the
+ * metadata log (store/meta.h) before the client hears of it, and replayed at start (Q-04).
+ * Records describe results (created, deleted), so replaying them, cascades included, rebuilds
+ * the same state; applying one that is already true is a no-op. */
+#ifndef WR_DEFS_H
+#define WR_DEFS_H
+
+#include "amqp/types.h"
+
+#include <stdbool.h>
+
+struct wr_broker;
+struct wr_defs;
+struct wr_exchange;
+struct wr_queue;
+
+/* Opens DATA_DIR/meta and replays it into the broker's vhosts. NULL (logged) on failure. */
+struct wr_defs *wr_defs_open(struct wr_broker *b, const char *data_dir);
+/* Stops recording: the broker is shutting down and tears its objects down. */
+void wr_defs_quiesce(struct wr_defs *d);
+void wr_defs_close(struct wr_defs *d);
+
+/* Hooks called by exchange.c and queue.c; they record only durable objects. */
+void wr_defs_exchange_declared(struct wr_exchange *x);
+void wr_defs_exchange_deleted(struct wr_exchange *x);
+void wr_defs_queue_declared(struct wr_queue *q);
+void wr_defs_queue_deleted(struct wr_queue *q);
+void wr_defs_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xdest,
+                     struct wr_bytes key, struct wr_bytes args, bool added);
+
+#endif
