@@ -2,6 +2,7 @@
 /* Broker root: owns vhosts, users, listeners and the connection list; ordered start and stop. */
 #include "server/broker.h"
 
+#include "server/alarm.h"
 #include "server/channel.h"
 #include "server/conn.h"
 #include "server/defs.h"
@@ -39,6 +40,9 @@ struct wr_broker {
     uint64_t next_qid;
     struct wr_persist *persist;
     struct wr_defs *defs;
+    struct wr_alarms *alarms;
+    struct wr_user **retired;
+    size_t nretired;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
     int nlisteners;
     bool stopping;
@@ -65,6 +69,7 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     wr_user_set_loopback_only(u,
                               strcmp(cfg->default_user, "guest") == 0 && cfg->guest_loopback_only);
     wr_user_grant(u, cfg->default_vhost);
+    wr_user_set_tags(u, "administrator");
     wr_hmap_put(b->users, cfg->default_user, strlen(cfg->default_user), u);
     return b;
 }
@@ -129,6 +134,7 @@ wr_broker_start(struct wr_broker *b)
 
     if (wr_broker_recover(b) < 0)
         return -1;
+    b->alarms = wr_alarms_new(b);
     port = wr_broker_listen(b, b->cfg->port, false);
     if (port < 0)
         return -1;
@@ -189,6 +195,10 @@ wr_broker_free(struct wr_broker *b)
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_user_free(val);
     wr_defs_close(b->defs);
+    wr_alarms_free(b->alarms);
+    for (size_t i = 0; i < b->nretired; i++)
+        wr_user_free(b->retired[i]);
+    free(b->retired);
     wr_hmap_free(b->vhosts);
     wr_hmap_free(b->users);
     wr_hmap_free(b->conns);
@@ -288,4 +298,42 @@ struct wr_defs *
 wr_broker_defs(const struct wr_broker *b)
 {
     return b->defs;
+}
+
+struct wr_alarms *
+wr_broker_alarms(const struct wr_broker *b)
+{
+    return b->alarms;
+}
+
+void
+wr_broker_alarms_changed(struct wr_broker *b, unsigned bits)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(b->conns, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_conn_alarm(val, bits);
+}
+
+struct wr_hmap *
+wr_broker_users(const struct wr_broker *b)
+{
+    return b->users;
+}
+
+struct wr_hmap *
+wr_broker_conns(const struct wr_broker *b)
+{
+    return b->conns;
+}
+
+void
+wr_broker_retire_user(struct wr_broker *b, struct wr_user *u)
+{
+    b->retired = wr_xrealloc(b->retired, (b->nretired + 1) * sizeof(*b->retired));
+    b->retired[b->nretired++] = u;
 }

@@ -16,6 +16,7 @@ struct wr_queue;
 struct wr_persist;
 struct wr_defs;
 struct wr_hmap;
+struct wr_alarms;
 
 struct wr_broker;
 
@@ -36,6 +37,9 @@ const struct wr_user *wr_broker_authenticate(struct wr_broker *b, const char *us
 const struct wr_user *wr_broker_user(struct wr_broker *b, const char *name, size_t len);
 /* Every vhost (name -> struct wr_vhost *), and the durable definitions log (NULL if none). */
 struct wr_hmap *wr_broker_vhosts(const struct wr_broker *b);
+/* Every user (name -> struct wr_user *) and connection (pointer bytes -> struct wr_conn *). */
+struct wr_hmap *wr_broker_users(const struct wr_broker *b);
+struct wr_hmap *wr_broker_conns(const struct wr_broker *b);
 struct wr_defs *wr_broker_defs(const struct wr_broker *b);
 /* The message store bridge (NULL when the broker runs without one). */
 struct wr_persist *wr_broker_persist(const struct wr_broker *b);
@@ -43,6 +47,11 @@ struct wr_persist *wr_broker_persist(const struct wr_broker *b);
 uint64_t wr_broker_next_qid(struct wr_broker *b);
 void wr_broker_qid_add(struct wr_broker *b, uint64_t qid, struct wr_queue *q);
 void wr_broker_qid_remove(struct wr_broker *b, uint64_t qid);
+/* A deleted user's record, kept until shutdown: open connections still point at it. */
+void wr_broker_retire_user(struct wr_broker *b, struct wr_user *u);
+/* Resource alarms (NULL before start), and the hook alarm.c calls when they change. */
+struct wr_alarms *wr_broker_alarms(const struct wr_broker *b);
+void wr_broker_alarms_changed(struct wr_broker *b, unsigned bits);
 /* Direct reply-to addresses (key -> struct wr_channel *). */
 struct wr_hmap *wr_broker_reply_map(struct wr_broker *b);
 /* Connection registry, used for shutdown and exclusive-queue ownership. */

@@ -5,11 +5,13 @@
 #include "server/conn_internal.h"
 
 #include "amqp/frame.h"
+#include "server/alarm.h"
 #include "server/broker.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/settings.h"
+#include "server/vhost.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -400,6 +402,47 @@ wr_conn_read_header(struct wr_conn *c, struct evbuffer *in)
     return -1;
 }
 
+/* F-03: under a resource alarm a connection is read until it publishes; then it is blocked
+ * (no longer read) and told so once, if it asked for connection.blocked (C-18). */
+static bool
+wr_conn_must_block(struct wr_conn *c, struct evbuffer *in)
+{
+    uint8_t h[WR_FRAME_HEADER_SIZE + 4];
+    struct wr_alarms *a = wr_broker_alarms(c->broker);
+    unsigned bits = a ? wr_alarms_active(a) : 0;
+
+    if (bits == 0 || c->state != WR_CS_RUNNING ||
+        evbuffer_copyout(in, h, sizeof(h)) < (ssize_t)sizeof(h))
+        return false;
+    if (h[0] != WR_FRAME_METHOD || memcmp(h + 7, "\x00\x3c\x00\x28", 4) != 0)
+        return false; /* only basic.publish blocks */
+    c->blocked = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (c->cap_blocked && !c->blocked_sent) {
+        struct wr_m_connection_blocked m = {.reason = wr_bytes_str(wr_alarms_reason(bits))};
+        wr_conn_send(c, 0, WR_M_CONNECTION_BLOCKED, &m);
+        c->blocked_sent = true;
+    }
+    return true;
+}
+
+static void wr_conn_readcb(struct bufferevent *bev, void *arg);
+
+void
+wr_conn_alarm(struct wr_conn *c, unsigned bits)
+{
+    if (bits != 0 || !c->blocked)
+        return;
+    c->blocked = false;
+    if (c->blocked_sent) {
+        struct wr_m_connection_unblocked m = {0};
+        wr_conn_send(c, 0, WR_M_CONNECTION_UNBLOCKED, &m);
+        c->blocked_sent = false;
+    }
+    bufferevent_enable(c->bev, EV_READ);
+    wr_conn_readcb(c->bev, c); /* publishes already buffered go on now */
+}
+
 static void
 wr_conn_readcb(struct bufferevent *bev, void *arg)
 {
@@ -422,6 +465,8 @@ wr_conn_readcb(struct bufferevent *bev, void *arg)
             bufferevent_disable(bev, EV_READ);
             break;
         }
+        if (wr_conn_must_block(c, in))
+            break;
         rc = wr_conn_next_frame(c, in);
         if (c->exc.code != 0)
             wr_conn_raise(c);
@@ -450,7 +495,8 @@ wr_conn_writecb(struct bufferevent *bev, void *arg)
         c->output_full = false;
         wr_conn_kick(c);
     }
-    if (c->read_paused && evbuffer_get_length(bufferevent_get_output(bev)) <= WR_OUT_LOW) {
+    if (c->read_paused && !c->blocked &&
+        evbuffer_get_length(bufferevent_get_output(bev)) <= WR_OUT_LOW) {
         c->read_paused = false;
         bufferevent_enable(bev, EV_READ);
         wr_conn_readcb(bev, c); /* frames already buffered would otherwise wait for new data */
@@ -488,4 +534,16 @@ wr_conn_disown_queue(struct wr_conn *c, struct wr_queue *q)
             return;
         }
     }
+}
+
+void
+wr_conn_vhost_deleted(struct wr_conn *c, struct wr_vhost *vh)
+{
+    char text[300];
+
+    if (c->vh != vh)
+        return;
+    snprintf(text, sizeof(text), "vhost '%s' is deleted", wr_vhost_name(vh));
+    wr_conn_force_close(c, WR_CONNECTION_FORCED, text);
+    c->vh = NULL;
 }

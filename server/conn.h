@@ -23,6 +23,13 @@ void wr_conn_force_close(struct wr_conn *c, uint16_t code, const char *text);
 /* Drops the socket at once, tearing down channels and exclusive queues. */
 void wr_conn_free(struct wr_conn *c);
 
+/* Resource alarms changed (WR_ALARM_* bits): a blocked connection resumes when all clear. */
+void wr_conn_alarm(struct wr_conn *c, unsigned bits);
+
+/* The vhost is being deleted: a connection on it is closed (CONNECTION_FORCED) and forgets it. */
+struct wr_vhost;
+void wr_conn_vhost_deleted(struct wr_conn *c, struct wr_vhost *vh);
+
 /* Exclusive queues are owned by the declaring connection and deleted with it. */
 void wr_conn_own_queue(struct wr_conn *c, struct wr_queue *q);
 void wr_conn_disown_queue(struct wr_conn *c, struct wr_queue *q);

@@ -134,9 +134,11 @@ struct wr_conn {
     uint32_t cur_method;
     uint16_t cur_channel;
     bool output_full;
-    bool read_paused; /* input paused until output drains (WR_OUT_MAX) */
-    bool input_dead;  /* framing lost: input is discarded */
-    bool in_read;     /* inside the read callback: defer frees */
+    bool blocked;      /* not read while a resource alarm is on (F-03) */
+    bool blocked_sent; /* connection.blocked sent for this episode */
+    bool read_paused;  /* input paused until output drains (WR_OUT_MAX) */
+    bool input_dead;   /* framing lost: input is discarded */
+    bool in_read;      /* inside the read callback: defer frees */
     bool free_pending;
     struct wr_route route; /* reusable routing target vector */
     char *tls_identity;    /* verified client certificate's name; EXTERNAL offered iff set */

@@ -3,12 +3,14 @@
  * one per durable object, so one apply function serves the log and the snapshot. */
 #include "server/defs.h"
 
+#include "server/admin.h"
 #include "server/broker.h"
 #include "server/exchange.h"
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/queue.h"
+#include "server/user.h"
 #include "server/vhost.h"
 #include "store/meta.h"
 
@@ -22,7 +24,13 @@ enum wr_def_op {
     WR_DEF_QDECLARE,
     WR_DEF_QDELETE,
     WR_DEF_BIND,
-    WR_DEF_UNBIND
+    WR_DEF_UNBIND,
+    WR_DEF_VHOST_ADD,
+    WR_DEF_VHOST_DEL,
+    WR_DEF_USER_PUT,
+    WR_DEF_USER_DEL,
+    WR_DEF_PERM_SET,
+    WR_DEF_PERM_DEL
 };
 #define WR_DEF_VERSION 1
 
@@ -291,6 +299,8 @@ wr_def_apply_fields(struct wr_vhost *vh, const struct wr_def_fields *f)
 }
 
 /* Live changes have happened already when they are logged; replay performs them. */
+static void wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op);
+
 static int
 wr_def_apply(const void *cmd, size_t len, void *arg)
 {
@@ -300,6 +310,10 @@ wr_def_apply(const void *cmd, size_t len, void *arg)
 
     if (d->recording)
         return 0;
+    if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_VHOST_ADD) {
+        wr_def_apply_admin(d, cmd, len, ((const uint8_t *)cmd)[0]);
+        return 0;
+    }
     if (wr_def_read(cmd, len, &f) < 0)
         return -1;
     vh = wr_broker_vhost(d->b, f.vhost, strlen(f.vhost));
@@ -317,6 +331,7 @@ wr_def_restore(const void *state, size_t len, void *arg)
     const void *cmd;
     size_t n;
 
+    wr_admin_clear_all(((struct wr_defs *)arg)->b);
     wr_meta_rd_init(&rd, state, len);
     while (wr_meta_rd_left(&rd) > 0) {
         if (wr_meta_rd_bytes(&rd, &cmd, &n) < 0)
@@ -388,6 +403,36 @@ wr_snap_vhost(struct wr_snap *s, struct wr_vhost *vh)
     }
 }
 
+static void wr_rec_admin(struct wr_meta_rec *r, enum wr_def_op op, const char *vhost,
+                         const char *name);
+static void wr_rec_user(struct wr_meta_rec *r, const struct wr_user *u);
+static void wr_rec_perm(struct wr_meta_rec *r, const char *user, const struct wr_perm *p);
+
+/* Vhosts first, then users with their permissions: what the objects after them need. */
+static void
+wr_snap_admin(struct wr_snap *s, struct wr_broker *b)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(wr_broker_vhosts(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        wr_rec_admin(&s->one, WR_DEF_VHOST_ADD, key, "");
+        wr_snap_take(s);
+    }
+    wr_hmap_iter_init(wr_broker_users(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        wr_rec_user(&s->one, val);
+        wr_snap_take(s);
+        for (size_t i = 0; i < wr_user_nperms(val); i++) {
+            wr_rec_perm(&s->one, wr_user_name(val), wr_user_perm_at(val, i));
+            wr_snap_take(s);
+        }
+    }
+}
+
 static void
 wr_defs_snapshot(struct wr_defs *d)
 {
@@ -400,6 +445,7 @@ wr_defs_snapshot(struct wr_defs *d)
 
     wr_meta_rec_init(&s.out);
     wr_meta_rec_init(&s.one);
+    wr_snap_admin(&s, d->b);
     wr_hmap_iter_init(wr_broker_vhosts(d->b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_snap_vhost(&s, val);
@@ -458,4 +504,143 @@ wr_defs_close(struct wr_defs *d)
         return;
     wr_meta_close(d->meta);
     free(d);
+}
+
+/* ---- vhosts, users, permissions ------------------------------------------------------------
+ * Same record head (op, version, vhost, name); users carry salt+hash and tags, permissions the
+ * three regular expressions. */
+
+static void
+wr_rec_admin(struct wr_meta_rec *r, enum wr_def_op op, const char *vhost, const char *name)
+{
+    wr_meta_rec_put_u8(r, (uint8_t)op);
+    wr_meta_rec_put_u8(r, WR_DEF_VERSION);
+    wr_meta_rec_put_str(r, vhost);
+    wr_meta_rec_put_str(r, name);
+}
+
+static void
+wr_rec_user(struct wr_meta_rec *r, const struct wr_user *u)
+{
+    uint8_t sh[WR_USER_SALT_LEN + WR_USER_HASH_LEN];
+    bool has = wr_user_get_hash(u, sh, sh + WR_USER_SALT_LEN);
+
+    wr_rec_admin(r, WR_DEF_USER_PUT, "", wr_user_name(u));
+    wr_meta_rec_put_bytes(r, sh, has ? sizeof(sh) : 0);
+    wr_meta_rec_put_str(r, wr_user_tags(u));
+}
+
+static void
+wr_rec_perm(struct wr_meta_rec *r, const char *user, const struct wr_perm *p)
+{
+    wr_rec_admin(r, WR_DEF_PERM_SET, p->vhost, user);
+    wr_meta_rec_put_str(r, p->configure);
+    wr_meta_rec_put_str(r, p->write);
+    wr_meta_rec_put_str(r, p->read);
+}
+
+static void
+wr_defs_admin_append(struct wr_broker *b, struct wr_meta_rec *r)
+{
+    struct wr_defs *d = wr_broker_defs(b);
+
+    if (wr_defs_on(d))
+        wr_defs_append(d, r);
+    else
+        wr_meta_rec_fini(r);
+}
+
+void
+wr_defs_vhost(struct wr_broker *b, const char *name, bool added)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_admin(&r, added ? WR_DEF_VHOST_ADD : WR_DEF_VHOST_DEL, name, "");
+    wr_defs_admin_append(b, &r);
+}
+
+void
+wr_defs_user(struct wr_broker *b, const struct wr_user *u)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_user(&r, u);
+    wr_defs_admin_append(b, &r);
+}
+
+void
+wr_defs_user_deleted(struct wr_broker *b, const char *name)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_admin(&r, WR_DEF_USER_DEL, "", name);
+    wr_defs_admin_append(b, &r);
+}
+
+void
+wr_defs_perm(struct wr_broker *b, const char *vhost, const char *user, bool set)
+{
+    const struct wr_user *u = wr_broker_user(b, user, strlen(user));
+    const struct wr_perm *p = u ? wr_user_perm(u, vhost, strlen(vhost)) : NULL;
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    if (set && p != NULL)
+        wr_rec_perm(&r, user, p);
+    else
+        wr_rec_admin(&r, WR_DEF_PERM_DEL, vhost, user);
+    wr_defs_admin_append(b, &r);
+}
+
+/* Replays one admin record; the admin functions do the work (recording is off meanwhile). */
+static void
+wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v;
+    char vhost[256], name[256], a[1024] = "", w[1024] = "", rr[1024] = "", err[256];
+    const void *sh = NULL;
+    size_t shlen = 0;
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, name, sizeof(name));
+    if (op == WR_DEF_USER_PUT) {
+        wr_meta_rd_bytes(&rd, &sh, &shlen);
+        wr_meta_rd_str(&rd, a, sizeof(a));
+    } else if (op == WR_DEF_PERM_SET) {
+        wr_meta_rd_str(&rd, a, sizeof(a));
+        wr_meta_rd_str(&rd, w, sizeof(w));
+        wr_meta_rd_str(&rd, rr, sizeof(rr));
+    }
+    if (wr_meta_rd_end(&rd) < 0)
+        return;
+    switch (op) {
+    case WR_DEF_VHOST_ADD:
+        wr_admin_add_vhost(d->b, vhost, err, sizeof(err));
+        break;
+    case WR_DEF_VHOST_DEL:
+        wr_admin_delete_vhost(d->b, vhost, err, sizeof(err));
+        break;
+    case WR_DEF_USER_PUT:
+        wr_admin_put_user_hash(d->b, name, shlen == WR_USER_SALT_LEN + WR_USER_HASH_LEN ? sh : NULL,
+                               a);
+        break;
+    case WR_DEF_USER_DEL:
+        wr_admin_delete_user(d->b, name, err, sizeof(err));
+        break;
+    case WR_DEF_PERM_SET:
+        wr_admin_set_permissions(d->b, vhost, name, a, w, rr, err, sizeof(err));
+        break;
+    case WR_DEF_PERM_DEL:
+        wr_admin_clear_permissions(d->b, vhost, name, err, sizeof(err));
+        break;
+    default:
+        break;
+    }
 }

@@ -29,4 +29,11 @@ void wr_defs_queue_deleted(struct wr_queue *q);
 void wr_defs_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xdest,
                      struct wr_bytes key, struct wr_bytes args, bool added);
 
+/* Vhosts, users and permissions (recorded from admin.c). */
+struct wr_user;
+void wr_defs_vhost(struct wr_broker *b, const char *name, bool added);
+void wr_defs_user(struct wr_broker *b, const struct wr_user *u); /* created or changed */
+void wr_defs_user_deleted(struct wr_broker *b, const char *name);
+void wr_defs_perm(struct wr_broker *b, const char *vhost, const char *user, bool set);
+
 #endif

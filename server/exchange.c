@@ -37,6 +37,7 @@ struct wr_bucket {
 
 struct wr_exchange {
     char *name;
+    size_t name_len; /* names may hold NUL bytes: the registry key is name_len bytes */
     struct wr_vhost *vh;
     struct wr_exchange_opts o;
     uint8_t *args;
@@ -76,7 +77,10 @@ wr_exchange_new(struct wr_vhost *vh, const char *name, size_t len, const struct 
 {
     struct wr_exchange *x = wr_xcalloc(1, sizeof(*x));
 
-    x->name = wr_xstrndup(name, len);
+    x->name = wr_xmalloc(len + 1);
+    memcpy(x->name, name, len);
+    x->name[len] = '\0';
+    x->name_len = len;
     x->vh = vh;
     x->o = *o;
     if (o->args.len) {
@@ -121,6 +125,12 @@ const char *
 wr_exchange_name(const struct wr_exchange *x)
 {
     return x->name;
+}
+
+size_t
+wr_exchange_name_len(const struct wr_exchange *x)
+{
+    return x->name_len;
 }
 
 struct wr_vhost *

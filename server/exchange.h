@@ -43,6 +43,7 @@ struct wr_exchange *wr_exchange_new(struct wr_vhost *vh, const char *name, size_
 void wr_exchange_delete(struct wr_exchange *x);
 
 const char *wr_exchange_name(const struct wr_exchange *x);
+size_t wr_exchange_name_len(const struct wr_exchange *x);
 struct wr_vhost *wr_exchange_vhost(const struct wr_exchange *x);
 const struct wr_exchange_opts *wr_exchange_opts(const struct wr_exchange *x);
 bool wr_exchange_in_use(const struct wr_exchange *x);

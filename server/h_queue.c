@@ -97,9 +97,10 @@ static int
 wr_declare_ok(struct wr_channel *ch, struct wr_queue *q, bool no_wait)
 {
     const char *name = wr_queue_name(q);
-    struct wr_m_queue_declare_ok ok = {.queue = wr_bytes_str(name),
-                                       .message_count = wr_queue_ready(q),
-                                       .consumer_count = wr_queue_consumer_count(q)};
+    struct wr_m_queue_declare_ok ok = {
+            .queue = {(const uint8_t *)name, (uint32_t)wr_queue_name_len(q)},
+            .message_count = wr_queue_ready(q),
+            .consumer_count = wr_queue_consumer_count(q)};
 
     snprintf(ch->last_queue, sizeof(ch->last_queue), "%s", name);
     if (no_wait)

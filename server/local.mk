@@ -1,6 +1,8 @@
 # server/: the broker.
 include server/route.mk
 libwarren_a_SOURCES += \
+	server/admin.c server/admin.h \
+	server/alarm.c server/alarm.h \
 	server/broker.c server/broker.h \
 	server/channel.c server/channel.h \
 	server/settings.c server/settings.h \

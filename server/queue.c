@@ -25,7 +25,10 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
 {
     struct wr_queue *q = wr_xcalloc(1, sizeof(*q));
 
-    q->name = wr_xstrndup(name, len);
+    q->name = wr_xmalloc(len + 1);
+    memcpy(q->name, name, len);
+    q->name[len] = '\0';
+    q->name_len = len;
     q->vh = vh;
     q->o = *o;
     if (o->args.len) {
@@ -195,6 +198,12 @@ const char *
 wr_queue_name(const struct wr_queue *q)
 {
     return q->name;
+}
+
+size_t
+wr_queue_name_len(const struct wr_queue *q)
+{
+    return q->name_len;
 }
 
 struct wr_vhost *

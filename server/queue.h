@@ -63,6 +63,7 @@ void wr_queue_unref(struct wr_queue *q);
 uint32_t wr_queue_delete(struct wr_queue *q, bool notify);
 
 const char *wr_queue_name(const struct wr_queue *q);
+size_t wr_queue_name_len(const struct wr_queue *q);
 struct wr_vhost *wr_queue_vhost(const struct wr_queue *q);
 const struct wr_queue_opts *wr_queue_opts(const struct wr_queue *q);
 bool wr_queue_is_deleted(const struct wr_queue *q);

@@ -13,6 +13,7 @@ TAILQ_HEAD(wr_consumer_list, wr_consumer);
 
 struct wr_queue {
     char *name;
+    size_t name_len; /* names may hold NUL bytes: the registry key is name_len bytes */
     struct wr_vhost *vh;
     struct wr_queue_opts o;
     struct wr_qparams p;

@@ -21,7 +21,9 @@ enum wr_cfg_type {
     WR_CFG_LEVEL,
     WR_CFG_CHOICE,
     WR_CFG_FLAGS,
-    WR_CFG_LIST
+    WR_CFG_LIST,
+    WR_CFG_BYTES, /* a size in bytes with RabbitMQ's units: kB/MB/GB (1000s), KiB/MiB/GiB */
+    WR_CFG_RATIO  /* a fraction, 0..1 (stored as double) */
 };
 
 struct wr_cfg_key {
@@ -47,6 +49,10 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"handshake_timeout", WR_CFG_INT, F(handshake_timeout_ms), 1, 0xffffffff},
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
         {"log.console.level", WR_CFG_LEVEL, F(log_level), 0, 0},
+        {"vm_memory_high_watermark.relative", WR_CFG_RATIO, F(mem_watermark_relative), 0, 0},
+        {"vm_memory_high_watermark.absolute", WR_CFG_BYTES, F(mem_watermark_absolute), 0, 0},
+        {"disk_free_limit.absolute", WR_CFG_BYTES, F(disk_free_limit), 0, 0},
+        {"disk_free_limit.relative", WR_CFG_RATIO, F(disk_free_relative), 0, 0},
         {"log.file.level", WR_CFG_LEVEL, F(log_level), 0, 0},
         /* keys ending in '*' are indexed: the '*' stands for a number, as in versions.1 */
         {"listeners.ssl.default", WR_CFG_INT, F(tls_port), 0, 65535},
@@ -96,6 +102,8 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->max_message_size = 134217728;
     cfg->handshake_timeout_ms = 10000;
     cfg->consumer_timeout_ms = 1800000;
+    cfg->mem_watermark_relative = 0.4; /* RabbitMQ 3.x defaults (F-01, F-02) */
+    cfg->disk_free_limit = 50000000;
     cfg->tls_port = -1;
     cfg->tls_depth = 10; /* Erlang's ssl default */
 }
@@ -170,6 +178,58 @@ wr_cfg_append(void *field, const char *val)
     *(const char **)field = wr_cfg_keep(s);
 }
 
+/* RabbitMQ's information units: kB/MB/GB are powers of 1000, KiB/MiB/GiB (and k/M/G) of 1024. */
+int
+wr_config_parse_bytes(const char *val, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        uint64_t mul;
+    } units[] = {{"", 1},         {"kB", 1000},        {"KB", 1000},
+                 {"MB", 1000000}, {"GB", 1000000000},  {"KiB", 1024},
+                 {"k", 1024},     {"K", 1024},         {"MiB", 1048576},
+                 {"M", 1048576},  {"GiB", 1073741824}, {"G", 1073741824}};
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(val, &end, 10);
+    if (errno || end == val || val[0] == '-')
+        return -1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            *out = v * units[i].mul;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+wr_cfg_set_number(const struct wr_cfg_key *k, void *field, const char *val, char *err,
+                  size_t errcap)
+{
+    char *end;
+    double d;
+
+    if (k->type == WR_CFG_BYTES) {
+        if (wr_config_parse_bytes(val, (uint64_t *)field) == 0)
+            return 0;
+        snprintf(err, errcap, "invalid value '%s' for %s (expected bytes, e.g. 512MB or 2GiB)", val,
+                 k->key);
+        return -1;
+    }
+    errno = 0;
+    d = strtod(val, &end);
+    if (errno || end == val || *end || d < 0) {
+        snprintf(err, errcap, "invalid value '%s' for %s (expected a number such as 0.4)", val,
+                 k->key);
+        return -1;
+    }
+    *(double *)field = d;
+    return 0;
+}
+
 static int
 wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, char *err,
            size_t errcap)
@@ -218,6 +278,9 @@ wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, c
     case WR_CFG_LIST:
         wr_cfg_append(field, val);
         return 0;
+    case WR_CFG_BYTES:
+    case WR_CFG_RATIO:
+        return wr_cfg_set_number(k, field, val, err, errcap);
     }
     return -1;
 }

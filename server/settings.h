@@ -30,6 +30,11 @@ struct wr_config {
     uint64_t max_message_size;
     uint32_t handshake_timeout_ms;
     uint32_t consumer_timeout_ms; /* 0 = off */
+    /* resource alarms (F-01, F-02): an absolute value wins over the relative one */
+    double mem_watermark_relative;   /* of total RAM */
+    uint64_t mem_watermark_absolute; /* bytes, 0 = use the relative value */
+    uint64_t disk_free_limit;        /* bytes of free disk below which publishers block */
+    double disk_free_relative;       /* of total RAM, 0 = use the absolute value */
     /* amqps (S-01, S-02, C-07): listeners.ssl.default and ssl_options.*; tls_port -1 = none */
     int tls_port;
     const char *tls_cacertfile, *tls_certfile, *tls_keyfile, *tls_password;
@@ -43,6 +48,8 @@ struct wr_config {
 };
 
 void wr_config_defaults(struct wr_config *cfg);
+/* Parses "512MB", "2GiB", "1000000" as rabbitmq.conf does; -1 when invalid. */
+int wr_config_parse_bytes(const char *val, uint64_t *out);
 /* Reads a rabbitmq.conf-style file; on error returns -1 with a message naming the line in err. */
 int wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap);
 /* Parses argv; returns 0 to run, 1 when --help was printed, -1 on a usage error (printed). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* User records: the password is kept only as base64(salt || SHA-256(salt || password)), A-02. */
+/* User records: the password is kept only as salt and SHA-256(salt || password), A-02. */
 #include "server/user.h"
 
 #include "server/mem.h"
@@ -10,26 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WR_SALT_LEN         4
-#define WR_MAX_VHOST_GRANTS 16
-
 struct wr_user {
     char *name;
-    uint8_t salt[WR_SALT_LEN];
-    uint8_t hash[32];
+    bool has_password;
+    uint8_t salt[WR_USER_SALT_LEN];
+    uint8_t hash[WR_USER_HASH_LEN];
+    char *tags;
     bool loopback_only;
-    char *vhosts[WR_MAX_VHOST_GRANTS];
-    int nvhosts;
+    struct wr_perm *perms;
+    size_t nperms, cap;
 };
 
 static void
-wr_user_digest(const uint8_t salt[WR_SALT_LEN], const char *pass, size_t len, uint8_t out[32])
+wr_user_digest(const uint8_t salt[WR_USER_SALT_LEN], const char *pass, size_t len,
+               uint8_t out[WR_USER_HASH_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int n = 32;
+    unsigned int n = WR_USER_HASH_LEN;
 
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    EVP_DigestUpdate(ctx, salt, WR_SALT_LEN);
+    EVP_DigestUpdate(ctx, salt, WR_USER_SALT_LEN);
     EVP_DigestUpdate(ctx, pass, len);
     EVP_DigestFinal_ex(ctx, out, &n);
     EVP_MD_CTX_free(ctx);
@@ -41,10 +41,19 @@ wr_user_new(const char *name, const char *password)
     struct wr_user *u = wr_xcalloc(1, sizeof(*u));
 
     u->name = wr_xstrdup(name);
-    if (RAND_bytes(u->salt, WR_SALT_LEN) != 1)
-        memset(u->salt, 0x5a, WR_SALT_LEN);
-    wr_user_digest(u->salt, password, strlen(password), u->hash);
+    u->tags = wr_xstrdup("");
+    if (password != NULL)
+        wr_user_set_password(u, password);
     return u;
+}
+
+static void
+wr_perm_free(struct wr_perm *p)
+{
+    free(p->vhost);
+    free(p->configure);
+    free(p->write);
+    free(p->read);
 }
 
 void
@@ -52,8 +61,10 @@ wr_user_free(struct wr_user *u)
 {
     if (u == NULL)
         return;
-    for (int i = 0; i < u->nvhosts; i++)
-        free(u->vhosts[i]);
+    for (size_t i = 0; i < u->nperms; i++)
+        wr_perm_free(&u->perms[i]);
+    free(u->perms);
+    free(u->tags);
     free(u->name);
     free(u);
 }
@@ -67,10 +78,52 @@ wr_user_name(const struct wr_user *u)
 bool
 wr_user_check_password(const struct wr_user *u, const char *pass, size_t len)
 {
-    uint8_t h[32];
+    uint8_t h[WR_USER_HASH_LEN];
 
+    if (!u->has_password)
+        return false;
     wr_user_digest(u->salt, pass, len, h);
     return CRYPTO_memcmp(h, u->hash, sizeof(h)) == 0;
+}
+
+void
+wr_user_set_password(struct wr_user *u, const char *password)
+{
+    if (RAND_bytes(u->salt, WR_USER_SALT_LEN) != 1)
+        memset(u->salt, 0x5a, WR_USER_SALT_LEN);
+    wr_user_digest(u->salt, password, strlen(password), u->hash);
+    u->has_password = true;
+}
+
+bool
+wr_user_get_hash(const struct wr_user *u, uint8_t salt[WR_USER_SALT_LEN],
+                 uint8_t hash[WR_USER_HASH_LEN])
+{
+    memcpy(salt, u->salt, WR_USER_SALT_LEN);
+    memcpy(hash, u->hash, WR_USER_HASH_LEN);
+    return u->has_password;
+}
+
+void
+wr_user_set_hash(struct wr_user *u, const uint8_t salt[WR_USER_SALT_LEN],
+                 const uint8_t hash[WR_USER_HASH_LEN])
+{
+    memcpy(u->salt, salt, WR_USER_SALT_LEN);
+    memcpy(u->hash, hash, WR_USER_HASH_LEN);
+    u->has_password = true;
+}
+
+const char *
+wr_user_tags(const struct wr_user *u)
+{
+    return u->tags;
+}
+
+void
+wr_user_set_tags(struct wr_user *u, const char *tags)
+{
+    free(u->tags);
+    u->tags = wr_xstrdup(tags);
 }
 
 void
@@ -85,19 +138,77 @@ wr_user_loopback_only(const struct wr_user *u)
     return u->loopback_only;
 }
 
+static struct wr_perm *
+wr_user_find_perm(const struct wr_user *u, const char *vhost, size_t len)
+{
+    for (size_t i = 0; i < u->nperms; i++) {
+        if (strlen(u->perms[i].vhost) == len && memcmp(u->perms[i].vhost, vhost, len) == 0)
+            return &u->perms[i];
+    }
+    return NULL;
+}
+
+void
+wr_user_set_perm(struct wr_user *u, const char *vhost, const char *configure, const char *write,
+                 const char *read)
+{
+    struct wr_perm *p = wr_user_find_perm(u, vhost, strlen(vhost));
+
+    if (p == NULL) {
+        if (u->nperms == u->cap) {
+            u->cap = u->cap ? u->cap * 2 : 4;
+            u->perms = wr_xrealloc(u->perms, u->cap * sizeof(*u->perms));
+        }
+        p = &u->perms[u->nperms++];
+        p->vhost = wr_xstrdup(vhost);
+    } else {
+        free(p->configure);
+        free(p->write);
+        free(p->read);
+    }
+    p->configure = wr_xstrdup(configure);
+    p->write = wr_xstrdup(write);
+    p->read = wr_xstrdup(read);
+}
+
+bool
+wr_user_clear_perm(struct wr_user *u, const char *vhost)
+{
+    struct wr_perm *p = wr_user_find_perm(u, vhost, strlen(vhost));
+
+    if (p == NULL)
+        return false;
+    wr_perm_free(p);
+    *p = u->perms[--u->nperms];
+    return true;
+}
+
+const struct wr_perm *
+wr_user_perm(const struct wr_user *u, const char *vhost, size_t len)
+{
+    return wr_user_find_perm(u, vhost, len);
+}
+
+size_t
+wr_user_nperms(const struct wr_user *u)
+{
+    return u->nperms;
+}
+
+const struct wr_perm *
+wr_user_perm_at(const struct wr_user *u, size_t i)
+{
+    return i < u->nperms ? &u->perms[i] : NULL;
+}
+
 void
 wr_user_grant(struct wr_user *u, const char *vhost)
 {
-    if (u->nvhosts < WR_MAX_VHOST_GRANTS)
-        u->vhosts[u->nvhosts++] = wr_xstrdup(vhost);
+    wr_user_set_perm(u, vhost, ".*", ".*", ".*");
 }
 
 bool
 wr_user_has_vhost(const struct wr_user *u, const char *vhost, size_t len)
 {
-    for (int i = 0; i < u->nvhosts; i++) {
-        if (strlen(u->vhosts[i]) == len && memcmp(u->vhosts[i], vhost, len) == 0)
-            return true;
-    }
-    return false;
+    return wr_user_find_perm(u, vhost, len) != NULL;
 }

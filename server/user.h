@@ -5,17 +5,44 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#define WR_USER_SALT_LEN 4
+#define WR_USER_HASH_LEN 32
 
 struct wr_user;
 
+/* One vhost's configure/write/read regular expressions. */
+struct wr_perm {
+    char *vhost;
+    char *configure, *write, *read;
+};
+
+/* password NULL: the user has no password and cannot log in with PLAIN/AMQPLAIN. */
 struct wr_user *wr_user_new(const char *name, const char *password);
 void wr_user_free(struct wr_user *u);
 const char *wr_user_name(const struct wr_user *u);
 bool wr_user_check_password(const struct wr_user *u, const char *pass, size_t len);
+void wr_user_set_password(struct wr_user *u, const char *password);
+/* The stored form: 4-byte salt and SHA-256(salt || password), as RabbitMQ keeps it (A-02).
+ * get returns false for a user without a password. */
+bool wr_user_get_hash(const struct wr_user *u, uint8_t salt[WR_USER_SALT_LEN],
+                      uint8_t hash[WR_USER_HASH_LEN]);
+void wr_user_set_hash(struct wr_user *u, const uint8_t salt[WR_USER_SALT_LEN],
+                      const uint8_t hash[WR_USER_HASH_LEN]);
+const char *wr_user_tags(const struct wr_user *u);
+void wr_user_set_tags(struct wr_user *u, const char *tags);
 /* guest-style restriction: may only log in from a loopback address. */
 void wr_user_set_loopback_only(struct wr_user *u, bool on);
 bool wr_user_loopback_only(const struct wr_user *u);
-/* Grants configure/write/read on a vhost; the regexes are kept for the permissions issue (5). */
+void wr_user_set_perm(struct wr_user *u, const char *vhost, const char *configure,
+                      const char *write, const char *read);
+/* Returns false when there was nothing to clear. */
+bool wr_user_clear_perm(struct wr_user *u, const char *vhost);
+const struct wr_perm *wr_user_perm(const struct wr_user *u, const char *vhost, size_t len);
+size_t wr_user_nperms(const struct wr_user *u);
+const struct wr_perm *wr_user_perm_at(const struct wr_user *u, size_t i);
+/* Full permissions on a vhost (the default user's). */
 void wr_user_grant(struct wr_user *u, const char *vhost);
 bool wr_user_has_vhost(const struct wr_user *u, const char *vhost, size_t len);
 

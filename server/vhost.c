@@ -109,16 +109,14 @@ wr_vhost_add_exchange(struct wr_vhost *vh, struct wr_exchange *x)
 {
     const char *n = wr_exchange_name(x);
 
-    if (wr_hmap_put(vh->exchanges, n, strlen(n), x) != 0)
+    if (wr_hmap_put(vh->exchanges, n, wr_exchange_name_len(x), x) != 0)
         wr_panic("exchange '%s' registered twice", n);
 }
 
 void
 wr_vhost_remove_exchange(struct wr_vhost *vh, struct wr_exchange *x)
 {
-    const char *n = wr_exchange_name(x);
-
-    wr_hmap_del(vh->exchanges, n, strlen(n));
+    wr_hmap_del(vh->exchanges, wr_exchange_name(x), wr_exchange_name_len(x));
 }
 
 void
@@ -126,16 +124,14 @@ wr_vhost_add_queue(struct wr_vhost *vh, struct wr_queue *q)
 {
     const char *n = wr_queue_name(q);
 
-    if (wr_hmap_put(vh->queues, n, strlen(n), q) != 0)
+    if (wr_hmap_put(vh->queues, n, wr_queue_name_len(q), q) != 0)
         wr_panic("queue '%s' registered twice", n);
 }
 
 void
 wr_vhost_remove_queue(struct wr_vhost *vh, struct wr_queue *q)
 {
-    const char *n = wr_queue_name(q);
-
-    wr_hmap_del(vh->queues, n, strlen(n));
+    wr_hmap_del(vh->queues, wr_queue_name(q), wr_queue_name_len(q));
 }
 
 struct wr_hmap *

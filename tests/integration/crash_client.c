@@ -112,6 +112,7 @@ do_publish(const char *host, int port, uint64_t count, const char *path)
     }
     read_acks(c, &acked, sent, 0, out);
     fclose(out);
+    amqp_destroy_connection(c);
     return 0;
 }
 
@@ -149,6 +150,10 @@ do_verify(const char *host, int port, const char *path, uint64_t max_seq)
     }
     printf("verify: %llu messages back, %llu corrupt or invented, %llu confirmed missing\n",
            (unsigned long long)got, (unsigned long long)bad, (unsigned long long)missing);
+    free(seen);
+    fclose(in);
+    amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(c);
     return bad == 0 && missing == 0 ? 0 : 1;
 }
 
