@@ -81,11 +81,12 @@ wr_broker_qid_exists(uint64_t qid, void *arg)
 }
 
 static void
-wr_broker_restore(uint64_t qid, struct wr_msg *m, uint64_t seq, bool redelivered, void *arg)
+wr_broker_restore(uint64_t qid, uint64_t store_id, uint32_t size, uint64_t seq, bool redelivered,
+                  void *arg)
 {
     struct wr_queue *q = wr_hmap_get_u64(((struct wr_broker *)arg)->qids, qid);
 
-    wr_queue_restore(q, m, seq, redelivered);
+    wr_queue_restore(q, store_id, size, seq, redelivered);
 }
 
 /* Recovery comes before the listeners: clients only ever see a recovered broker. */

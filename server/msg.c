@@ -2,6 +2,7 @@
 /* Message allocation and reference counting. */
 #include "server/msg.h"
 
+#include "amqp/props.h"
 #include "server/log.h"
 
 #include <stdlib.h>
@@ -72,4 +73,16 @@ uint64_t
 wr_msg_live_bytes(void)
 {
     return wr_msg_bytes;
+}
+
+void
+wr_msg_set_props_info(struct wr_msg *m)
+{
+    struct wr_props p;
+
+    if (wr_props_decode(m->props, m->props_len, &p) < 0)
+        return;
+    m->prop_flags = p.flags;
+    m->delivery_mode = (p.flags & WR_P_DELIVERY_MODE) ? p.delivery_mode : 0;
+    m->priority = (p.flags & WR_P_PRIORITY) ? p.priority : 0;
 }

@@ -32,6 +32,8 @@ struct wr_msg *wr_msg_new(const void *exchange, size_t exchange_len, const void 
                           const uint8_t *props, size_t props_len, uint64_t body_size);
 void wr_msg_ref(struct wr_msg *m);
 void wr_msg_unref(struct wr_msg *m);
+/* Fills prop_flags, delivery_mode and priority from the raw properties (reloaded messages). */
+void wr_msg_set_props_info(struct wr_msg *m);
 /* evbuffer_add_reference cleanup: drops the ref taken for a referenced body chunk. */
 void wr_msg_unref_cb(const void *data, size_t len, void *arg);
 /* Live message count and bytes, for memory accounting. */

@@ -162,30 +162,30 @@ wr_persist_release(struct wr_persist *p, struct wr_msg *m)
 }
 
 void
-wr_persist_enqueue(struct wr_persist *p, uint64_t qid, const struct wr_msg *m, uint64_t seq)
+wr_persist_enqueue(struct wr_persist *p, uint64_t qid, uint64_t id, uint64_t seq)
 {
     wr_persist_touch(p);
-    wr_store_enqueue(p->store, qid, m->store_id, seq);
+    wr_store_enqueue(p->store, qid, id, seq);
 }
 
 void
-wr_persist_ack(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
+wr_persist_ack(struct wr_persist *p, uint64_t qid, uint64_t id)
 {
     wr_persist_touch(p);
-    wr_store_ack(p->store, qid, m->store_id);
+    wr_store_ack(p->store, qid, id);
 }
 
 void
-wr_persist_delivered(struct wr_persist *p, uint64_t qid, const struct wr_msg *m)
+wr_persist_delivered(struct wr_persist *p, uint64_t qid, uint64_t id)
 {
     wr_persist_touch(p);
-    wr_store_delivered(p->store, qid, m->store_id);
+    wr_store_delivered(p->store, qid, id);
 }
 
 void
-wr_persist_unref(struct wr_persist *p, const struct wr_msg *m)
+wr_persist_unref(struct wr_persist *p, uint64_t id)
 {
-    wr_store_unref(p->store, m->store_id);
+    wr_store_unref(p->store, id);
 }
 
 void
@@ -308,20 +308,24 @@ wr_orphan_add(struct wr_recover_ctx *r, uint64_t qid)
     r->orphans[r->norphans++] = qid;
 }
 
-/* Rebuilds a message from its record; the entry's store reference passes to the message. */
-static struct wr_msg *
-wr_recover_msg(struct wr_persist *p, const struct wr_store_entry *e)
+struct wr_msg *
+wr_persist_load(struct wr_persist *p, uint64_t store_id)
 {
-    uint8_t *hdr = wr_xmalloc(e->hdr_len ? e->hdr_len : 1);
-    uint8_t *body = wr_xmalloc(e->body_len ? e->body_len : 1);
+    uint32_t hlen, blen;
+    uint8_t *hdr, *body;
     struct wr_msg *m = NULL;
 
-    if (wr_store_read(p->store, e->msg_id, hdr, body) == 0)
-        m = wr_msg_decode(hdr, e->hdr_len, e->body_len);
+    if (wr_store_msg_info(p->store, store_id, &hlen, &blen) < 0)
+        return NULL;
+    hdr = wr_xmalloc(hlen ? hlen : 1);
+    body = wr_xmalloc(blen ? blen : 1);
+    if (wr_store_read(p->store, store_id, hdr, body) == 0)
+        m = wr_msg_decode(hdr, hlen, blen);
     if (m != NULL) {
-        memcpy(m->body, body, e->body_len);
-        m->received = e->body_len;
-        m->store_id = e->msg_id;
+        memcpy(m->body, body, blen);
+        m->received = blen;
+        m->store_id = store_id;
+        wr_msg_set_props_info(m);
     }
     free(hdr);
     free(body);
@@ -332,22 +336,13 @@ static int
 wr_recover_one(const struct wr_store_entry *e, void *arg)
 {
     struct wr_recover_ctx *r = arg;
-    struct wr_msg *m;
 
     if (!r->exists(e->qid, r->arg)) {
         wr_store_unref(r->p->store, e->msg_id);
         wr_orphan_add(r, e->qid);
         return 0;
     }
-    m = wr_recover_msg(r->p, e);
-    if (m == NULL) {
-        /* unreadable: logged by the store; the entry is dropped, never served corrupted */
-        wr_store_ack(r->p->store, e->qid, e->msg_id);
-        r->skipped++;
-        return 0;
-    }
-    r->cb(e->qid, m, e->seq, e->redelivered, r->arg);
-    wr_msg_unref(m);
+    r->cb(e->qid, e->msg_id, e->body_len, e->seq, e->redelivered, r->arg);
     r->loaded++;
     return 0;
 }
@@ -362,7 +357,7 @@ wr_persist_recover(struct wr_persist *p, bool (*exists)(uint64_t qid, void *arg)
     for (size_t i = 0; i < r.norphans; i++)
         wr_store_queue_delete(p->store, r.orphans[i]);
     free(r.orphans);
-    wr_log(WR_LOG_INFO, "recovered %llu persistent messages (%llu unreadable, %zu stale queues)",
-           (unsigned long long)r.loaded, (unsigned long long)r.skipped, r.norphans);
+    wr_log(WR_LOG_INFO, "recovered %llu persistent messages (%zu stale queues)",
+           (unsigned long long)r.loaded, r.norphans);
     return rc;
 }

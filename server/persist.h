@@ -20,21 +20,26 @@ struct wr_persist *wr_persist_open(struct event_base *base, const char *dir, boo
                                    wr_persist_done_cb *done);
 void wr_persist_close(struct wr_persist *p);
 
-/* Recovery: cb receives each stored message of queue qid in order, rebuilt with one ref. */
-typedef void wr_persist_recover_cb(uint64_t qid, struct wr_msg *m, uint64_t seq, bool redelivered,
-                                   void *arg);
+/* Recovery: cb receives each stored message of queue qid in order; the message stays on disk
+ * until wr_persist_load reads it. */
+typedef void wr_persist_recover_cb(uint64_t qid, uint64_t store_id, uint32_t size, uint64_t seq,
+                                   bool redelivered, void *arg);
 /* Entries of qids for which exists(qid) is false are released and their indexes deleted. */
 int wr_persist_recover(struct wr_persist *p, bool (*exists)(uint64_t qid, void *arg),
                        wr_persist_recover_cb *cb, void *arg);
+
+/* Reads a stored message back (paging in, recovery): a new message with one ref and
+ * store_id set, or NULL when the record is unreadable (logged by the store). */
+struct wr_msg *wr_persist_load(struct wr_persist *p, uint64_t store_id);
 
 /* Writes m once (idempotent, sets m->store_id) and takes a guard ref; -1 if the store failed. */
 int wr_persist_put(struct wr_persist *p, struct wr_msg *m);
 void wr_persist_release(struct wr_persist *p, struct wr_msg *m);
 /* Per-queue index records of a stored message. */
-void wr_persist_enqueue(struct wr_persist *p, uint64_t qid, const struct wr_msg *m, uint64_t seq);
-void wr_persist_ack(struct wr_persist *p, uint64_t qid, const struct wr_msg *m);
-void wr_persist_delivered(struct wr_persist *p, uint64_t qid, const struct wr_msg *m);
-void wr_persist_unref(struct wr_persist *p, const struct wr_msg *m);
+void wr_persist_enqueue(struct wr_persist *p, uint64_t qid, uint64_t id, uint64_t seq);
+void wr_persist_ack(struct wr_persist *p, uint64_t qid, uint64_t id);
+void wr_persist_delivered(struct wr_persist *p, uint64_t qid, uint64_t id);
+void wr_persist_unref(struct wr_persist *p, uint64_t id);
 void wr_persist_queue_delete(struct wr_persist *p, uint64_t qid);
 
 /* Asks for done(owner, upto, commit) after the next group fsync (one per loop pass). */

@@ -78,7 +78,8 @@ static struct wr_pool wr_qentry_pool = WR_POOL_INIT(struct wr_qentry, 65536);
 void
 wr_qentry_free(struct wr_qentry *e)
 {
-    wr_msg_unref(e->msg);
+    if (e->msg != NULL)
+        wr_msg_unref(e->msg);
     wr_pool_put(&wr_qentry_pool, e);
 }
 
@@ -92,12 +93,14 @@ wr_queue_store(const struct wr_queue *q)
 void
 wr_queue_drop(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (wr_queue_store(q) != NULL && e->msg->store_id != 0) {
+    if (wr_queue_store(q) != NULL && e->store_id != 0) {
         if (q->deleted)
-            wr_persist_unref(wr_queue_store(q), e->msg);
+            wr_persist_unref(wr_queue_store(q), e->store_id);
         else
-            wr_persist_ack(wr_queue_store(q), q->o.qid, e->msg);
+            wr_persist_ack(wr_queue_store(q), q->o.qid, e->store_id);
     }
+    if (e->msg == NULL)
+        q->npaged--;
     wr_qentry_free(e);
 }
 
@@ -110,22 +113,23 @@ wr_queue_persist(struct wr_queue *q, struct wr_qentry *e)
 
     if (p == NULL || m->delivery_mode != 2)
         return;
-    if (m->store_id != 0) {
-        wr_persist_enqueue(p, q->o.qid, m, e->seq);
-        return;
+    if (m->store_id == 0) {
+        if (wr_persist_put(p, m) < 0)
+            return;
+        wr_persist_enqueue(p, q->o.qid, m->store_id, e->seq);
+        wr_persist_release(p, m); /* the index entry now holds the record */
+    } else {
+        wr_persist_enqueue(p, q->o.qid, m->store_id, e->seq);
     }
-    if (wr_persist_put(p, m) < 0)
-        return;
-    wr_persist_enqueue(p, q->o.qid, m, e->seq);
-    wr_persist_release(p, m); /* the index entry now holds the record */
+    e->store_id = m->store_id;
 }
 
 /* The first delivery is logged so that a restart marks the message redelivered. */
 static void
 wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (++e->deliveries == 1 && wr_queue_store(q) != NULL && e->msg->store_id != 0)
-        wr_persist_delivered(wr_queue_store(q), q->o.qid, e->msg);
+    if (++e->deliveries == 1 && wr_queue_store(q) != NULL && e->store_id != 0)
+        wr_persist_delivered(wr_queue_store(q), q->o.qid, e->store_id);
 }
 
 struct wr_qentry *
@@ -144,7 +148,7 @@ wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e)
 {
     TAILQ_REMOVE(&q->levels[e->level], e, link);
     q->nready--;
-    q->ready_bytes -= e->msg->body_size;
+    q->ready_bytes -= e->size;
 }
 
 static uint32_t
@@ -283,6 +287,85 @@ wr_queue_over(const struct wr_queue *q)
            (q->p.max_length_bytes >= 0 && q->ready_bytes > (uint64_t)q->p.max_length_bytes);
 }
 
+/* Disk-first queues (DESIGN.md section 5): beyond this many ready messages in memory, stored
+ * messages are kept on disk only and read back in batches as they near the head. */
+#define WR_QUEUE_WINDOW    1024
+#define WR_QUEUE_READAHEAD 256
+
+/* The tail is the message furthest from delivery: it leaves memory when the window is full. */
+static void
+wr_queue_page_out(struct wr_queue *q)
+{
+    struct wr_qentry *e;
+
+    if (q->nready - q->npaged <= WR_QUEUE_WINDOW)
+        return;
+    for (uint32_t i = 0; i < q->nlevels; i++) {
+        e = TAILQ_LAST(&q->levels[i], wr_qentry_list);
+        if (e != NULL && e->msg != NULL && e->store_id != 0) {
+            wr_msg_unref(e->msg);
+            e->msg = NULL;
+            q->npaged++;
+            return;
+        }
+    }
+}
+
+/* Reads e back, and the paged messages after it on its level, in one pass over the store. */
+static void
+wr_queue_page_in(struct wr_queue *q, struct wr_qentry *e)
+{
+    struct wr_persist *p = wr_queue_store(q);
+    int n = 0;
+
+    for (; e != NULL && n < WR_QUEUE_READAHEAD; e = TAILQ_NEXT(e, link)) {
+        if (e->msg != NULL)
+            continue;
+        e->msg = p ? wr_persist_load(p, e->store_id) : NULL;
+        if (e->msg == NULL)
+            break; /* unreadable: the caller drops it */
+        q->npaged--;
+        n++;
+    }
+}
+
+/* The head, in memory; an unreadable stored message is dropped (logged by the store). */
+static struct wr_qentry *
+wr_queue_head_loaded(struct wr_queue *q)
+{
+    struct wr_qentry *e;
+
+    while ((e = wr_queue_head(q)) != NULL && e->msg == NULL) {
+        wr_queue_page_in(q, e);
+        if (e->msg != NULL)
+            break;
+        wr_queue_unlink(q, e);
+        wr_queue_drop(q, e);
+    }
+    return e;
+}
+
+/* Dead-letters e's message when the queue has a DLX (reading it back if it is paged out). */
+static void
+wr_queue_deadletter(struct wr_queue *q, struct wr_qentry *e, enum wr_dl_reason reason)
+{
+    if (!q->p.has_dlx)
+        return;
+    if (e->msg == NULL && wr_queue_store(q) != NULL) {
+        e->msg = wr_persist_load(wr_queue_store(q), e->store_id);
+        if (e->msg != NULL)
+            q->npaged--;
+    }
+    if (e->msg != NULL)
+        wr_deadletter(q, e->msg, reason);
+}
+
+void
+wr_queue_deadletter_entry(struct wr_queue *q, struct wr_qentry *e, int reason)
+{
+    wr_queue_deadletter(q, e, (enum wr_dl_reason)reason);
+}
+
 /* drop-head: the oldest ready messages go (dead-lettered as maxlen) until the limits hold (L-01).
  */
 static void
@@ -292,7 +375,7 @@ wr_queue_enforce_limits(struct wr_queue *q)
 
     while (wr_queue_over(q) && (e = wr_queue_head(q)) != NULL) {
         wr_queue_unlink(q, e);
-        wr_deadletter(q, e->msg, WR_DL_MAXLEN);
+        wr_queue_deadletter(q, e, WR_DL_MAXLEN);
         wr_queue_drop(q, e);
     }
 }
@@ -313,7 +396,7 @@ wr_queue_insert(struct wr_queue *q, struct wr_qentry *e)
     else
         TAILQ_INSERT_TAIL(l, e, link);
     q->nready++;
-    q->ready_bytes += e->msg->body_size;
+    q->ready_bytes += e->size;
 }
 
 static void wr_queue_dispatch_from(struct wr_queue *q, bool fresh);
@@ -353,29 +436,48 @@ wr_queue_push(struct wr_queue *q, struct wr_msg *m)
     e->expires = wr_queue_msg_expiry(q, m);
     e->level =
             q->p.priority ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority) : 0;
+    e->size = (uint32_t)m->body_size;
     TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
     q->nready++;
-    q->ready_bytes += m->body_size;
+    q->ready_bytes += e->size;
     wr_queue_persist(q, e);
     wr_queue_dispatch_from(q, q->nready == 1);
     wr_queue_enforce_limits(q);
     wr_queue_expire_head(q);
+    wr_queue_page_out(q);
     return true;
 }
 
+/* Recovered messages stay on disk past the memory window; a priority queue reads each one to
+ * learn its level. TTLs restart from recovery. */
 void
-wr_queue_restore(struct wr_queue *q, struct wr_msg *m, uint64_t seq, bool redelivered)
+wr_queue_restore(struct wr_queue *q, uint64_t store_id, uint32_t size, uint64_t seq,
+                 bool redelivered)
 {
     struct wr_qentry *e = wr_pool_get(&wr_qentry_pool);
+    struct wr_msg *m = NULL;
 
-    wr_msg_ref(m);
+    if (q->p.priority || q->nready - q->npaged < WR_QUEUE_WINDOW) {
+        m = wr_persist_load(wr_queue_store(q), store_id);
+        if (m == NULL) {
+            wr_persist_ack(wr_queue_store(q), q->o.qid, store_id);
+            wr_pool_put(&wr_qentry_pool, e);
+            return;
+        }
+    }
     e->msg = m;
+    e->store_id = store_id;
+    e->size = size;
     e->seq = seq;
     e->redelivered = redelivered;
-    e->expires = wr_queue_msg_expiry(q, m);
-    e->level =
-            q->p.priority ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority) : 0;
+    e->expires = m ? wr_queue_msg_expiry(q, m)
+                   : (q->p.message_ttl >= 0 ? wr_clock_ms() + q->p.message_ttl : INT64_MAX);
+    e->level = m && q->p.priority
+                       ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority)
+                       : 0;
     wr_queue_insert(q, e);
+    if (m == NULL)
+        q->npaged++;
     if (seq >= q->next_seq)
         q->next_seq = seq + 1;
 }
@@ -392,7 +494,7 @@ wr_queue_get(struct wr_queue *q)
     struct wr_qentry *e;
 
     wr_queue_expire_head(q);
-    e = wr_queue_head(q);
+    e = wr_queue_head_loaded(q);
     if (e == NULL)
         return NULL;
     wr_queue_unlink(q, e);
@@ -414,7 +516,7 @@ wr_queue_reject(struct wr_queue *q, struct wr_qentry *e)
 {
     q->nunacked--;
     if (!q->deleted)
-        wr_deadletter(q, e->msg, WR_DL_REJECTED);
+        wr_queue_deadletter(q, e, WR_DL_REJECTED);
     wr_queue_drop(q, e);
 }
 
@@ -428,7 +530,7 @@ wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e)
     }
     /* quorum queues dead-letter a message redelivered too often (D-01 delivery_limit) */
     if (q->p.delivery_limit >= 0 && e->deliveries > (uint64_t)q->p.delivery_limit) {
-        wr_deadletter(q, e->msg, WR_DL_DELIVERY_LIMIT);
+        wr_queue_deadletter(q, e, WR_DL_DELIVERY_LIMIT);
         wr_queue_drop(q, e);
         return;
     }
@@ -489,7 +591,9 @@ wr_queue_dispatch_from(struct wr_queue *q, bool fresh)
     if (!fresh)
         wr_queue_expire_head(q);
     while (q->nready > 0 && !q->deleted && (c = wr_queue_pick(q)) != NULL) {
-        e = wr_queue_head(q);
+        e = wr_queue_head_loaded(q);
+        if (e == NULL)
+            break;
         wr_queue_unlink(q, e);
         q->nunacked++;
         wr_queue_delivered(q, e);

@@ -21,7 +21,9 @@ struct wr_msg;
 /* One message in one queue; moves to a channel's unacked map on delivery (never copied). */
 struct wr_qentry {
     TAILQ_ENTRY(wr_qentry) link;
-    struct wr_msg *msg;  /* one ref */
+    struct wr_msg *msg;  /* one ref; NULL while paged out (the store holds it) */
+    uint64_t store_id;   /* message store id when written (durable queue, persistent) */
+    uint32_t size;       /* body bytes, for x-max-length-bytes even while paged out */
     uint64_t seq;        /* publish order within the queue; requeue restores it (M-16) */
     int64_t expires;     /* monotonic ms, INT64_MAX when it never expires; kept on requeue */
     uint32_t deliveries; /* for quorum queues' delivery-limit and x-delivery-count */
@@ -78,8 +80,10 @@ bool wr_queue_route_mark(struct wr_queue *q, uint64_t gen);
  * it (x-overflow reject-publish*), which confirming publishers see as a nack (L-02). */
 bool wr_queue_push(struct wr_queue *q, struct wr_msg *m);
 uint32_t wr_queue_purge(struct wr_queue *q);
-/* Recovery: puts back a stored message at its original position (no new store records). */
-void wr_queue_restore(struct wr_queue *q, struct wr_msg *m, uint64_t seq, bool redelivered);
+/* Recovery: puts back a stored message at its original position (no new store records); it
+ * stays on disk unless the queue's memory window has room. */
+void wr_queue_restore(struct wr_queue *q, uint64_t store_id, uint32_t size, uint64_t seq,
+                      bool redelivered);
 /* Pops the head for basic.get; NULL when empty. The entry counts as unacked until settled. */
 struct wr_qentry *wr_queue_get(struct wr_queue *q);
 /* Settles an unacked entry: acked (dropped) or requeued to its original position. */

@@ -56,7 +56,7 @@ wr_queue_expire_head(struct wr_queue *q)
     now = wr_clock_ms();
     while (e != NULL && e->expires <= now) {
         wr_queue_unlink(q, e);
-        wr_deadletter(q, e->msg, WR_DL_EXPIRED);
+        wr_queue_deadletter_entry(q, e, WR_DL_EXPIRED);
         wr_queue_drop(q, e);
         e = wr_queue_head(q);
     }

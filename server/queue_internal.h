@@ -25,6 +25,7 @@ struct wr_queue {
     struct wr_qentry_list *levels;
     uint32_t nlevels;
     uint32_t nready;
+    uint32_t npaged; /* ready messages kept on disk only (msg == NULL) */
     uint64_t ready_bytes;
     uint32_t nunacked;
     uint64_t next_seq;
@@ -46,6 +47,10 @@ void wr_qentry_free(struct wr_qentry *e);
 /* An entry leaves the queue for good: its store index record goes too (ack, or unref when the
  * queue itself is being deleted). */
 void wr_queue_drop(struct wr_queue *q, struct wr_qentry *e);
+
+/* Dead-letters e's message when the queue has a DLX (reading it back if paged out). */
+enum wr_dl_reason;
+void wr_queue_deadletter_entry(struct wr_queue *q, struct wr_qentry *e, int reason);
 
 /* queue_expiry.c */
 int64_t wr_clock_ms(void);

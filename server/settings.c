@@ -363,11 +363,12 @@ wr_config_usage(FILE *out)
     fprintf(out,
             "usage: warren [--config FILE] [--port N] [--bind ADDR]... [--data-dir DIR]\n"
             "              [--ready-file F] [--log-level error|warning|info|debug]\n"
-            "              [--tls-port N]\n"
+            "              [--tls-port N] [--ctl-socket PATH]\n"
             "  --port 0 picks an ephemeral port; --ready-file receives 'port=N' once\n"
             "  connections are accepted ('tls_port=N' too with a TLS listener, whose\n"
             "  certificates come from ssl_options.*). The config file uses rabbitmq.conf syntax;\n"
-            "  the environment variable WARREN_CONFIG_FILE names it too.\n");
+            "  the environment variable WARREN_CONFIG_FILE names it too. warrenctl talks to\n"
+            "  the broker on --ctl-socket (default DATA_DIR/warren.sock).\n");
 }
 
 int
@@ -379,6 +380,7 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             {"bind", required_argument, NULL, 'b'},
             {"data-dir", required_argument, NULL, 'd'},
             {"ready-file", required_argument, NULL, 'r'},
+            {"ctl-socket", required_argument, NULL, 'C'},
             {"log-level", required_argument, NULL, 'l'},
             {"tls-port", required_argument, NULL, 't'},
             {"help", no_argument, NULL, 'h'},
@@ -421,6 +423,9 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             break;
         case 'r':
             cfg->ready_file = optarg;
+            break;
+        case 'C':
+            cfg->ctl_socket = optarg;
             break;
         case 'l':
             if (wr_log_parse_level(optarg, &lv) < 0) {

@@ -19,6 +19,7 @@ struct wr_config {
     int nbinds;
     const char *data_dir;
     const char *ready_file;
+    const char *ctl_socket; /* warrenctl's unix socket; NULL = <data_dir>/warren.sock */
     int log_level; /* enum wr_log_level */
     const char *default_user;
     const char *default_pass;
