@@ -147,3 +147,9 @@ wr_alarms_active(const struct wr_alarms *a)
 {
     return a->active;
 }
+
+uint64_t
+wr_alarms_paging_bytes(const struct wr_alarms *a)
+{
+    return a->mem_limit / 2;
+}

@@ -17,6 +17,8 @@ void wr_alarms_free(struct wr_alarms *a);
 void wr_alarms_set_memory_limit(struct wr_alarms *a, uint64_t bytes);
 void wr_alarms_set_memory_relative(struct wr_alarms *a, double fraction);
 void wr_alarms_set_disk_limit(struct wr_alarms *a, uint64_t bytes);
+/* Message memory above which queues page transient messages to disk (half the watermark). */
+uint64_t wr_alarms_paging_bytes(const struct wr_alarms *a);
 /* WR_ALARM_* bits in force. */
 unsigned wr_alarms_active(const struct wr_alarms *a);
 /* RabbitMQ's connection.blocked reason for a set of bits (C-18). */

@@ -5,6 +5,7 @@
 #include "server/alarm.h"
 #include "server/channel.h"
 #include "server/conn.h"
+#include "server/ctl.h"
 #include "server/defs.h"
 #include "server/hmap.h"
 #include "server/listener.h"
@@ -41,6 +42,7 @@ struct wr_broker {
     struct wr_persist *persist;
     struct wr_defs *defs;
     struct wr_alarms *alarms;
+    struct wr_ctl *ctl;
     struct wr_user **retired;
     size_t nretired;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
@@ -141,6 +143,7 @@ wr_broker_start(struct wr_broker *b)
         return -1;
     if (b->cfg->tls_port >= 0 && (tls_port = wr_broker_listen(b, b->cfg->tls_port, true)) < 0)
         return -1;
+    b->ctl = wr_ctl_open(b);
     if (b->cfg->ready_file && wr_ready_file_write(b->cfg->ready_file, port, tls_port) < 0) {
         wr_log(WR_LOG_ERROR, "cannot write ready file %s", b->cfg->ready_file);
         return -1;
@@ -180,6 +183,7 @@ wr_broker_free(struct wr_broker *b)
     size_t len;
     void *val;
 
+    wr_ctl_close(b->ctl);
     /* tearing objects down is not deleting them: the store and the log are closed first */
     wr_defs_quiesce(b->defs);
     wr_persist_close(b->persist);

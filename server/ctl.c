@@ -219,8 +219,7 @@ wr_ctl_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa
     }
     cl = wr_xcalloc(1, sizeof(*cl));
     cl->ctl = ctl;
-    cl->bev = bufferevent_socket_new(evconnlistener_get_base(ev), fd,
-                                     BEV_OPT_CLOSE_ON_FREE);
+    cl->bev = bufferevent_socket_new(evconnlistener_get_base(ev), fd, BEV_OPT_CLOSE_ON_FREE);
     if (cl->bev == NULL) {
         evutil_closesocket(fd);
         free(cl);
@@ -255,8 +254,7 @@ wr_ctl_clear_stale(const struct sockaddr_un *sun)
     rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
     close(fd);
     if (rc == 0) {
-        wr_log(WR_LOG_ERROR, "control socket %s: another broker is answering on it",
-               sun->sun_path);
+        wr_log(WR_LOG_ERROR, "control socket %s: another broker is answering on it", sun->sun_path);
         return -1;
     }
     wr_log(WR_LOG_INFO, "control socket %s: replacing a stale socket file", sun->sun_path);

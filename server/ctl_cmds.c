@@ -30,7 +30,7 @@ static wr_ctl_handler wr_ctl_status, wr_ctl_await_startup, wr_ctl_add_vhost, wr_
         wr_ctl_set_permissions, wr_ctl_clear_permissions, wr_ctl_purge_queue, wr_ctl_delete_queue,
         wr_ctl_set_vm_memory_high_watermark, wr_ctl_set_disk_free_limit, wr_ctl_stop;
 
-#define VH "[--vhost <vhost>] "
+#define VH   "[--vhost <vhost>] "
 #define COLS "[--no-table-headers] [<column> ...]"
 
 static const struct wr_ctl_cmd wr_ctl_cmds[] = {
@@ -522,19 +522,23 @@ wr_ctl_purge_queue(struct wr_ctl_req *r)
 static int
 wr_ctl_delete_queue(struct wr_ctl_req *r)
 {
+    static const char *const cond[] = {"", " if queue is empty", " if queue is unused",
+                                       " if queue is empty and unused"};
     struct wr_queue *q;
     uint32_t n;
 
-    wr_ctl_info(r, "Deleting queue '%s' on vhost '%s' ...", r->argv[0], r->o.vhost);
+    wr_ctl_info(r, "Deleting queue '%s' on vhost '%s'%s ...", r->argv[0], r->o.vhost,
+                cond[r->o.if_empty + 2 * r->o.if_unused]);
     q = wr_ctl_queue(r, r->argv[0]);
     if (q == NULL)
         return wr_ctl_fail(r, WR_CTL_USAGE, "Queue not found");
     if (r->o.if_empty && wr_queue_ready(q) > 0)
-        return wr_ctl_fail(r, WR_CTL_SOFTWARE, "Queue is not empty");
+        return wr_ctl_fail(r, WR_CTL_USAGE, "Queue is not empty");
     if (r->o.if_unused && wr_queue_consumer_count(q) > 0)
-        return wr_ctl_fail(r, WR_CTL_SOFTWARE, "Queue is in use");
+        return wr_ctl_fail(r, WR_CTL_USAGE, "Queue is in use");
     n = wr_queue_delete(q, true);
-    wr_ctl_info(r, "Queue was successfully deleted with %u ready messages", n);
+    /* not an informational line: rabbitmqctl prints it with -q too */
+    evbuffer_add_printf(r->out, "Queue was successfully deleted with %u ready messages\n", n);
     return 0;
 }
 
@@ -590,8 +594,7 @@ wr_ctl_set_disk_free_limit(struct wr_ctl_req *r)
     double f;
 
     if (r->argc == 2) {
-        if (strcmp(r->argv[0], "mem_relative") != 0 || wr_ctl_fraction(r->argv[1], &f) < 0 ||
-            f < 0)
+        if (strcmp(r->argv[0], "mem_relative") != 0 || wr_ctl_fraction(r->argv[1], &f) < 0 || f < 0)
             return wr_ctl_bad_argument(r, ".");
         wr_ctl_info(r, "Setting disk free limit on %s to %s times the total RAM ...",
                     wr_ctl_node_name(), r->argv[1]);
@@ -600,8 +603,7 @@ wr_ctl_set_disk_free_limit(struct wr_ctl_req *r)
     }
     if (wr_config_parse_bytes(r->argv[0], &bytes) < 0)
         return wr_ctl_bad_argument(r, ".");
-    wr_ctl_info(r, "Setting disk free limit on %s to %s bytes ...", wr_ctl_node_name(),
-                r->argv[0]);
+    wr_ctl_info(r, "Setting disk free limit on %s to %s bytes ...", wr_ctl_node_name(), r->argv[0]);
     wr_admin_set_disk_free_limit(r->b, bytes);
     return 0;
 }

@@ -595,10 +595,14 @@ wr_x_arguments(const void *x, struct wr_ctl_val *v)
 }
 
 const struct wr_ctl_col wr_ctl_exchange_cols[] = {
-        {"name", wr_x_name},         {"vhost", wr_x_vhost},
-        {"type", wr_x_type},         {"durable", wr_x_durable},
-        {"auto_delete", wr_x_auto_delete}, {"internal", wr_x_internal},
-        {"arguments", wr_x_arguments}, {"policy", wr_ctl_empty},
+        {"name", wr_x_name},
+        {"vhost", wr_x_vhost},
+        {"type", wr_x_type},
+        {"durable", wr_x_durable},
+        {"auto_delete", wr_x_auto_delete},
+        {"internal", wr_x_internal},
+        {"arguments", wr_x_arguments},
+        {"policy", wr_ctl_empty},
         {NULL, NULL},
 };
 
@@ -667,14 +671,10 @@ wr_b_vhost(const void *b, struct wr_ctl_val *v)
 }
 
 const struct wr_ctl_col wr_ctl_binding_cols[] = {
-        {"source_name", wr_b_source},
-        {"source_kind", wr_b_source_kind},
-        {"destination_name", wr_b_dest},
-        {"destination_kind", wr_b_dest_kind},
-        {"routing_key", wr_b_key},
-        {"arguments", wr_b_arguments},
-        {"vhost", wr_b_vhost},
-        {NULL, NULL},
+        {"source_name", wr_b_source},    {"source_kind", wr_b_source_kind},
+        {"destination_name", wr_b_dest}, {"destination_kind", wr_b_dest_kind},
+        {"routing_key", wr_b_key},       {"arguments", wr_b_arguments},
+        {"vhost", wr_b_vhost},           {NULL, NULL},
 };
 
 static struct wr_bytes
@@ -711,8 +711,11 @@ wr_ctl_default_bindings(struct wr_ctl_table *t, struct wr_vhost *vh)
     for (size_t i = 0; i < qs.n; i++) {
         struct wr_queue *q = qs.v[i];
         struct wr_bytes name = wr_ctl_bytes(wr_queue_name(q), wr_queue_name_len(q));
-        struct wr_ctl_binding b = {.src = {NULL, 0}, .dest = name, .key = name,
-                                   .dest_is_queue = true, .vhost = t->r->o.vhost};
+        struct wr_ctl_binding b = {.src = {NULL, 0},
+                                   .dest = name,
+                                   .key = name,
+                                   .dest_is_queue = true,
+                                   .vhost = t->r->o.vhost};
         if (!wr_queue_is_deleted(q))
             wr_ctl_table_row(t, &b);
     }
@@ -758,8 +761,11 @@ wr_vh_tags(const void *vh, struct wr_ctl_val *v)
 }
 
 const struct wr_ctl_col wr_ctl_vhost_cols[] = {
-        {"name", wr_vh_name},         {"tracing", wr_ctl_false}, {"description", wr_ctl_empty},
-        {"tags", wr_vh_tags},         {NULL, NULL},
+        {"name", wr_vh_name},
+        {"tracing", wr_ctl_false},
+        {"description", wr_ctl_empty},
+        {"tags", wr_vh_tags},
+        {NULL, NULL},
 };
 
 int
@@ -825,8 +831,9 @@ wr_p_read(const void *row, struct wr_ctl_val *v)
 }
 
 const struct wr_ctl_col wr_ctl_perm_cols[] = {
-        {"user", wr_p_user},   {"configure", wr_p_configure}, {"write", wr_p_write},
-        {"read", wr_p_read},   {NULL, NULL},
+        {"user", wr_p_user},   {"configure", wr_p_configure},
+        {"write", wr_p_write}, {"read", wr_p_read},
+        {NULL, NULL},
 };
 
 int
@@ -861,24 +868,46 @@ wr_ctl_list_permissions(struct wr_ctl_req *r)
  * (tag, channel, ack mode, prefetch, arguments). Until then these listings print the
  * informational line and no rows, with the info keys validated. */
 const struct wr_ctl_col wr_ctl_conn_cols[] = {
-        {"name", NULL},     {"user", NULL},     {"vhost", NULL},      {"peer_host", NULL},
-        {"peer_port", NULL}, {"host", NULL},    {"port", NULL},       {"state", NULL},
-        {"channels", NULL}, {"protocol", NULL}, {"auth_mechanism", NULL}, {"ssl", NULL},
-        {"frame_max", NULL}, {"channel_max", NULL}, {"timeout", NULL}, {"connected_at", NULL},
-        {"client_properties", NULL}, {NULL, NULL},
+        {"name", NULL},
+        {"user", NULL},
+        {"vhost", NULL},
+        {"peer_host", NULL},
+        {"peer_port", NULL},
+        {"host", NULL},
+        {"port", NULL},
+        {"state", NULL},
+        {"channels", NULL},
+        {"protocol", NULL},
+        {"auth_mechanism", NULL},
+        {"ssl", NULL},
+        {"frame_max", NULL},
+        {"channel_max", NULL},
+        {"timeout", NULL},
+        {"connected_at", NULL},
+        {"client_properties", NULL},
+        {NULL, NULL},
 };
 
 const struct wr_ctl_col wr_ctl_chan_cols[] = {
-        {"pid", NULL},          {"name", NULL},    {"number", NULL},        {"user", NULL},
-        {"vhost", NULL},        {"connection", NULL}, {"consumer_count", NULL},
-        {"messages_unacknowledged", NULL}, {"prefetch_count", NULL}, {"global_prefetch_count", NULL},
-        {"confirm", NULL},      {"transactional", NULL}, {NULL, NULL},
+        {"pid", NULL},
+        {"name", NULL},
+        {"number", NULL},
+        {"user", NULL},
+        {"vhost", NULL},
+        {"connection", NULL},
+        {"consumer_count", NULL},
+        {"messages_unacknowledged", NULL},
+        {"prefetch_count", NULL},
+        {"global_prefetch_count", NULL},
+        {"confirm", NULL},
+        {"transactional", NULL},
+        {NULL, NULL},
 };
 
 const struct wr_ctl_col wr_ctl_consumer_cols[] = {
-        {"queue_name", NULL},   {"channel_pid", NULL}, {"consumer_tag", NULL},
-        {"ack_required", NULL}, {"prefetch_count", NULL}, {"active", NULL},
-        {"activity_status", NULL}, {"arguments", NULL}, {NULL, NULL},
+        {"queue_name", NULL},      {"channel_pid", NULL},    {"consumer_tag", NULL},
+        {"ack_required", NULL},    {"prefetch_count", NULL}, {"active", NULL},
+        {"activity_status", NULL}, {"arguments", NULL},      {NULL, NULL},
 };
 
 static int

@@ -29,6 +29,8 @@ libwarren_a_SOURCES += \
 	server/queue_args.c server/queue_args.h \
 	server/user.c server/user.h \
 	server/vhost.c server/vhost.h
+libwarren_a_SOURCES += server/ctl.c server/ctl.h server/ctl_cmds.c server/ctl_internal.h \
+	server/ctl_list.c
 
 warren_SOURCES = server/main.c
 warren_LDADD = $(WR_LIBS)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 struct wr_wait {
     void *owner; /* NULL once forgotten */
@@ -35,10 +36,21 @@ struct wr_persist {
     struct event *flush_ev;
     struct event *tick_ev;
     bool dirty; /* written since the last sync */
+    int64_t last_compact;
 };
 
 /* Unconfirmed work reaches the disk within this period even when nobody waits for it. */
-#define WR_PERSIST_TICK_MS 200
+#define WR_PERSIST_TICK_MS    200
+#define WR_PERSIST_COMPACT_MS 5000
+
+static int64_t
+wr_persist_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 wr_persist_log(enum wr_store_log_level level, const char *line, void *arg)
@@ -56,6 +68,13 @@ wr_persist_tick(evutil_socket_t fd, short what, void *arg)
     if (p->dirty && p->open == NULL)
         wr_store_sync(p->store, NULL, NULL);
     p->dirty = false;
+    /* acked messages leave garbage in segments; choosing a victim walks the message table, so
+     * it is tried at most every few seconds, and only while the broker writes */
+    int64_t now = wr_persist_now_ms();
+    if (now - p->last_compact >= WR_PERSIST_COMPACT_MS) {
+        p->last_compact = now;
+        wr_store_compact(p->store);
+    }
 }
 
 /* Armed only when something was written, so an idle broker does not wake up. */
@@ -153,6 +172,17 @@ wr_persist_put(struct wr_persist *p, struct wr_msg *m)
         return -1;
     }
     return 0;
+}
+
+int
+wr_persist_put_transient(struct wr_persist *p, const struct wr_msg *m, uint64_t *id)
+{
+    uint8_t *hdr = wr_xmalloc(2 + m->exchange_len + m->rk_len + m->props_len);
+    size_t n = wr_hdr_encode(m, hdr);
+    int rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, WR_STORE_TRANSIENT, id);
+
+    free(hdr);
+    return rc < 0 ? -1 : 0;
 }
 
 void

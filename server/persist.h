@@ -35,6 +35,9 @@ struct wr_msg *wr_persist_load(struct wr_persist *p, uint64_t store_id);
 /* Writes m once (idempotent, sets m->store_id) and takes a guard ref; -1 if the store failed. */
 int wr_persist_put(struct wr_persist *p, struct wr_msg *m);
 void wr_persist_release(struct wr_persist *p, struct wr_msg *m);
+/* Pages a transient message out under memory pressure: a record dropped at restart, held by
+ * the returned id's single reference (release it with wr_persist_unref). */
+int wr_persist_put_transient(struct wr_persist *p, const struct wr_msg *m, uint64_t *id);
 /* Per-queue index records of a stored message. */
 void wr_persist_enqueue(struct wr_persist *p, uint64_t qid, uint64_t id, uint64_t seq);
 void wr_persist_ack(struct wr_persist *p, uint64_t qid, uint64_t id);

@@ -3,6 +3,7 @@
  * consumer priorities and single active consumer. Delivery itself belongs to channel.c. */
 #include "server/queue_internal.h"
 
+#include "server/alarm.h"
 #include "server/broker.h"
 #include "server/channel.h"
 #include "server/conn.h"
@@ -90,10 +91,19 @@ wr_queue_store(const struct wr_queue *q)
     return q->o.qid ? wr_broker_persist(wr_vhost_broker(q->vh)) : NULL;
 }
 
+/* Any store: transient paging uses it for every queue, durable or not. */
+static struct wr_persist *
+wr_queue_pager(const struct wr_queue *q)
+{
+    return wr_broker_persist(wr_vhost_broker(q->vh));
+}
+
 void
 wr_queue_drop(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (wr_queue_store(q) != NULL && e->store_id != 0) {
+    if (e->transient && wr_queue_pager(q) != NULL) {
+        wr_persist_unref(wr_queue_pager(q), e->store_id);
+    } else if (wr_queue_store(q) != NULL && e->store_id != 0) {
         if (q->deleted)
             wr_persist_unref(wr_queue_store(q), e->store_id);
         else
@@ -128,7 +138,7 @@ wr_queue_persist(struct wr_queue *q, struct wr_qentry *e)
 static void
 wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
 {
-    if (++e->deliveries == 1 && wr_queue_store(q) != NULL && e->store_id != 0)
+    if (++e->deliveries == 1 && wr_queue_store(q) != NULL && e->store_id != 0 && !e->transient)
         wr_persist_delivered(wr_queue_store(q), q->o.qid, e->store_id);
 }
 
@@ -292,6 +302,22 @@ wr_queue_over(const struct wr_queue *q)
 #define WR_QUEUE_WINDOW    1024
 #define WR_QUEUE_READAHEAD 256
 
+/* Transient messages go to disk too once message memory passes the paging threshold (half the
+ * memory high watermark, RabbitMQ's vm_memory_high_watermark_paging_ratio). */
+static bool
+wr_queue_page_transient(struct wr_queue *q, struct wr_qentry *e)
+{
+    struct wr_alarms *a = wr_broker_alarms(wr_vhost_broker(q->vh));
+    struct wr_persist *p = wr_queue_pager(q);
+
+    if (p == NULL || a == NULL || wr_msg_live_bytes() < wr_alarms_paging_bytes(a))
+        return false;
+    if (wr_persist_put_transient(p, e->msg, &e->store_id) < 0)
+        return false;
+    e->transient = true;
+    return true;
+}
+
 /* The tail is the message furthest from delivery: it leaves memory when the window is full. */
 static void
 wr_queue_page_out(struct wr_queue *q)
@@ -302,12 +328,14 @@ wr_queue_page_out(struct wr_queue *q)
         return;
     for (uint32_t i = 0; i < q->nlevels; i++) {
         e = TAILQ_LAST(&q->levels[i], wr_qentry_list);
-        if (e != NULL && e->msg != NULL && e->store_id != 0) {
-            wr_msg_unref(e->msg);
-            e->msg = NULL;
-            q->npaged++;
+        if (e == NULL || e->msg == NULL)
+            continue;
+        if (e->store_id == 0 && !wr_queue_page_transient(q, e))
             return;
-        }
+        wr_msg_unref(e->msg);
+        e->msg = NULL;
+        q->npaged++;
+        return;
     }
 }
 
@@ -315,7 +343,7 @@ wr_queue_page_out(struct wr_queue *q)
 static void
 wr_queue_page_in(struct wr_queue *q, struct wr_qentry *e)
 {
-    struct wr_persist *p = wr_queue_store(q);
+    struct wr_persist *p = wr_queue_pager(q);
     int n = 0;
 
     for (; e != NULL && n < WR_QUEUE_READAHEAD; e = TAILQ_NEXT(e, link)) {
@@ -351,8 +379,8 @@ wr_queue_deadletter(struct wr_queue *q, struct wr_qentry *e, enum wr_dl_reason r
 {
     if (!q->p.has_dlx)
         return;
-    if (e->msg == NULL && wr_queue_store(q) != NULL) {
-        e->msg = wr_persist_load(wr_queue_store(q), e->store_id);
+    if (e->msg == NULL && wr_queue_pager(q) != NULL) {
+        e->msg = wr_persist_load(wr_queue_pager(q), e->store_id);
         if (e->msg != NULL)
             q->npaged--;
     }

@@ -28,6 +28,7 @@ struct wr_qentry {
     int64_t expires;     /* monotonic ms, INT64_MAX when it never expires; kept on requeue */
     uint32_t deliveries; /* for quorum queues' delivery-limit and x-delivery-count */
     uint8_t level;       /* priority level it is queued at */
+    bool transient;      /* store_id is a paged-out transient record this entry alone holds */
     bool redelivered;
 };
 TAILQ_HEAD(wr_qentry_list, wr_qentry);

@@ -20,7 +20,7 @@ struct wr_config {
     const char *data_dir;
     const char *ready_file;
     const char *ctl_socket; /* warrenctl's unix socket; NULL = <data_dir>/warren.sock */
-    int log_level; /* enum wr_log_level */
+    int log_level;          /* enum wr_log_level */
     const char *default_user;
     const char *default_pass;
     const char *default_vhost;
