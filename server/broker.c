@@ -101,7 +101,9 @@ wr_broker_recover(struct wr_broker *b)
     if (b->defs == NULL)
         return -1;
     snprintf(dir, sizeof(dir), "%s/store", b->cfg->data_dir);
-    b->persist = wr_persist_open(b->base, dir, false, wr_channel_persisted);
+    struct wr_persist_opts po = {.segment_bytes = b->cfg->store_segment_bytes,
+                                 .compact_ms = b->cfg->store_compact_ms};
+    b->persist = wr_persist_open(b->base, dir, &po, wr_channel_persisted);
     if (b->persist == NULL)
         return -1;
     return wr_persist_recover(b->persist, wr_broker_qid_exists, wr_broker_restore, b) < 0 ? -1 : 0;

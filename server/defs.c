@@ -10,6 +10,7 @@
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/queue.h"
+#include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
 #include "store/meta.h"
@@ -469,12 +470,26 @@ struct wr_defs *
 wr_defs_open(struct wr_broker *b, const char *data_dir)
 {
     struct wr_defs *d = wr_xcalloc(1, sizeof(*d));
-    struct wr_meta_opts o = {.log = wr_defs_log};
+    struct wr_meta_opts o = {.log = wr_defs_log,
+                             .snapshot_records = wr_broker_config(b)->meta_snapshot_records};
     struct wr_meta_fsm fsm = {wr_def_restore, wr_def_apply, d};
     char err[512];
 
+    const char *type = wr_broker_config(b)->node_type;
+    enum wr_meta_kind kind;
+
+    /* a ram node keeps definitions in memory only: a cluster peer supplies them (design 5) */
+    if (strcmp(type, "ram") == 0) {
+        kind = WR_META_RAM;
+    } else if (strcmp(type, "disc") == 0 || strcmp(type, "disk") == 0) {
+        kind = WR_META_DISK;
+    } else {
+        wr_log(WR_LOG_ERROR, "cluster_formation.node_type must be disc or ram, not '%s'", type);
+        free(d);
+        return NULL;
+    }
     d->b = b;
-    d->meta = wr_meta_open(data_dir, WR_META_DISK, &o, err, sizeof(err));
+    d->meta = wr_meta_open(data_dir, kind, &o, err, sizeof(err));
     if (d->meta == NULL) {
         wr_log(WR_LOG_ERROR, "cannot open the metadata log: %s", err);
         free(d);

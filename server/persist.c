@@ -37,6 +37,7 @@ struct wr_persist {
     struct event *tick_ev;
     bool dirty; /* written since the last sync */
     int64_t last_compact;
+    int64_t compact_ms;
 };
 
 /* Unconfirmed work reaches the disk within this period even when nobody waits for it. */
@@ -71,7 +72,7 @@ wr_persist_tick(evutil_socket_t fd, short what, void *arg)
     /* acked messages leave garbage in segments; choosing a victim walks the message table, so
      * it is tried at most every few seconds, and only while the broker writes */
     int64_t now = wr_persist_now_ms();
-    if (now - p->last_compact >= WR_PERSIST_COMPACT_MS) {
+    if (now - p->last_compact >= p->compact_ms) {
         p->last_compact = now;
         wr_store_compact(p->store);
     }
@@ -90,10 +91,11 @@ wr_persist_touch(struct wr_persist *p)
 }
 
 struct wr_persist *
-wr_persist_open(struct event_base *base, const char *dir, bool no_fsync, wr_persist_done_cb *done)
+wr_persist_open(struct event_base *base, const char *dir, const struct wr_persist_opts *opts,
+                wr_persist_done_cb *done)
 {
     struct wr_persist *p = wr_xcalloc(1, sizeof(*p));
-    struct wr_store_opts o = {.no_fsync = no_fsync, .log = wr_persist_log};
+    struct wr_store_opts o = {.segment_bytes = opts->segment_bytes, .log = wr_persist_log};
     char err[512];
 
     p->store = wr_store_open(dir, base, &o, err, sizeof(err));
@@ -103,6 +105,7 @@ wr_persist_open(struct event_base *base, const char *dir, bool no_fsync, wr_pers
         return NULL;
     }
     p->done = done;
+    p->compact_ms = opts->compact_ms ? opts->compact_ms : WR_PERSIST_COMPACT_MS;
     TAILQ_INIT(&p->inflight);
     p->flush_ev = event_new(base, -1, 0, wr_persist_flush, p);
     p->tick_ev = evtimer_new(base, wr_persist_tick, p);

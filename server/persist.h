@@ -15,9 +15,14 @@ struct wr_persist;
 /* Called on the loop thread when everything a waiter asked for is durable. */
 typedef void wr_persist_done_cb(void *owner, uint64_t upto, bool commit);
 
+struct wr_persist_opts {
+    uint64_t segment_bytes; /* 0 = the store's default */
+    uint32_t compact_ms;    /* least time between compaction attempts */
+};
+
 /* Opens DIR (created if needed); NULL (logged) on failure. */
-struct wr_persist *wr_persist_open(struct event_base *base, const char *dir, bool no_fsync,
-                                   wr_persist_done_cb *done);
+struct wr_persist *wr_persist_open(struct event_base *base, const char *dir,
+                                   const struct wr_persist_opts *opts, wr_persist_done_cb *done);
 void wr_persist_close(struct wr_persist *p);
 
 /* Recovery: cb receives each stored message of queue qid in order; the message stays on disk

@@ -49,6 +49,11 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"handshake_timeout", WR_CFG_INT, F(handshake_timeout_ms), 1, 0xffffffff},
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
         {"log.console.level", WR_CFG_LEVEL, F(log_level), 0, 0},
+        {"cluster_formation.node_type", WR_CFG_STR, F(node_type), 0, 0},
+        /* Warren's own: store tuning, used by the crash tests to compact while publishing */
+        {"warren.store.segment_bytes", WR_CFG_BYTES, F(store_segment_bytes), 0, 0},
+        {"warren.store.compact_interval", WR_CFG_INT, F(store_compact_ms), 1, 3600000},
+        {"warren.meta.snapshot_records", WR_CFG_INT, F(meta_snapshot_records), 1, 100000000},
         {"vm_memory_high_watermark.relative", WR_CFG_RATIO, F(mem_watermark_relative), 0, 0},
         {"vm_memory_high_watermark.absolute", WR_CFG_BYTES, F(mem_watermark_absolute), 0, 0},
         {"disk_free_limit.absolute", WR_CFG_BYTES, F(disk_free_limit), 0, 0},
@@ -104,6 +109,8 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->consumer_timeout_ms = 1800000;
     cfg->mem_watermark_relative = 0.4; /* RabbitMQ 3.x defaults (F-01, F-02) */
     cfg->disk_free_limit = 50000000;
+    cfg->node_type = "disc";
+    cfg->store_compact_ms = 5000;
     cfg->tls_port = -1;
     cfg->tls_depth = 10; /* Erlang's ssl default */
 }

@@ -19,8 +19,12 @@ struct wr_config {
     int nbinds;
     const char *data_dir;
     const char *ready_file;
-    const char *ctl_socket; /* warrenctl's unix socket; NULL = <data_dir>/warren.sock */
-    int log_level;          /* enum wr_log_level */
+    const char *ctl_socket;         /* warrenctl's unix socket; NULL = <data_dir>/warren.sock */
+    const char *node_type;          /* cluster_formation.node_type: disc (default) or ram */
+    uint64_t store_segment_bytes;   /* message store segment size, 0 = the store's default */
+    uint32_t store_compact_ms;      /* least time between compaction attempts */
+    uint64_t meta_snapshot_records; /* definitions log records between snapshots, 0 = default */
+    int log_level;                  /* enum wr_log_level */
     const char *default_user;
     const char *default_pass;
     const char *default_vhost;

@@ -157,13 +157,43 @@ do_verify(const char *host, int port, const char *path, uint64_t max_seq)
     return bad == 0 && missing == 0 ? 0 : 1;
 }
 
+/* Declares and deletes durable queues with a persistent message each until the broker dies,
+ * so the definitions log takes snapshots while it is killed. */
+static int
+do_churn(const char *host, int port)
+{
+    amqp_connection_state_t c = open_conn(host, port);
+    amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG, .delivery_mode = 2};
+    char name[32];
+
+    if (c == NULL)
+        return 2;
+    for (unsigned i = 0;; i++) {
+        snprintf(name, sizeof(name), "churn.%u", i % 50);
+        amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 0, 1, 0, 0, amqp_empty_table);
+        if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL)
+            break;
+        amqp_basic_publish(c, 1, amqp_cstring_bytes(""), amqp_cstring_bytes(name), 0, 0, &props,
+                           amqp_cstring_bytes("churn"));
+        snprintf(name, sizeof(name), "churn.%u", (i + 25) % 50);
+        amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);
+        if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL)
+            break;
+    }
+    amqp_destroy_connection(c);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "churn") == 0)
+        return do_churn(argv[2], atoi(argv[3]));
     if (argc == 6 && strcmp(argv[1], "publish") == 0)
         return do_publish(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10), argv[5]);
     if (argc == 6 && strcmp(argv[1], "verify") == 0)
         return do_verify(argv[2], atoi(argv[3]), argv[4], strtoull(argv[5], NULL, 10));
-    fprintf(stderr, "usage: crash_client publish HOST PORT COUNT FILE | verify HOST PORT FILE MAX\n");
+    fprintf(stderr, "usage: crash_client publish HOST PORT COUNT FILE | verify HOST PORT FILE MAX"
+                    " | churn HOST PORT\n");
     return 2;
 }
