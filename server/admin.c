@@ -153,7 +153,8 @@ wr_admin_set_permissions(struct wr_broker *b, const char *vhost, const char *use
         snprintf(err, errcap, "Virtual host '%s' does not exist", vhost);
         return -1;
     }
-    wr_user_set_perm(u, vhost, configure, write, read);
+    if (wr_user_set_perm(u, vhost, configure, write, read, err, errcap) < 0)
+        return -1;
     wr_defs_perm(b, vhost, user, true);
     return 0;
 }

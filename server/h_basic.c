@@ -5,6 +5,7 @@
 #include "amqp/table.h"
 #include "server/mem.h"
 #include "server/msg.h"
+#include "server/perm.h"
 #include "server/vhost.h"
 
 #include <openssl/rand.h>
@@ -66,6 +67,9 @@ wr_basic_queue(struct wr_channel *ch, struct wr_bytes name, struct wr_queue **ou
             return wr_chan_fail(ch, WR_NOT_FOUND, "no previously declared queue");
         name = wr_bytes_str(ch->last_queue);
     }
+    /* consume and get both need read, checked before the queue is looked up */
+    if (wr_perm_queue(ch, WR_PERM_READ, name) < 0)
+        return WR_EXC;
     q = wr_vhost_queue(ch->conn->vh, (const char *)name.ptr, name.len);
     if (q == NULL)
         return wr_chan_fail(ch, WR_NOT_FOUND, "no queue '" NAMEF "' in vhost '%s'", NAMEA(name),

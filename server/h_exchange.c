@@ -3,6 +3,7 @@
 #include "server/conn_internal.h"
 
 #include "amqp/table.h"
+#include "server/perm.h"
 #include "server/vhost.h"
 
 #include <stdio.h>
@@ -90,6 +91,23 @@ wr_declare_ok(struct wr_channel *ch, bool no_wait)
     return wr_conn_send(ch->conn, ch->id, WR_M_EXCHANGE_DECLARE_OK, &ok) < 0 ? WR_EXC : 0;
 }
 
+/* configure on the exchange; with an alternate exchange also read on it and write on the AE
+ * (A-04). */
+static int
+wr_exchange_declare_perms(struct wr_channel *ch, const struct wr_m_exchange_declare *m)
+{
+    struct wr_fvalue ae;
+
+    if (wr_perm_exchange(ch, WR_PERM_CONFIGURE, m->exchange) < 0)
+        return WR_EXC;
+    if (!wr_table_get(m->arguments, "alternate-exchange", &ae) || ae.type != 'S')
+        return 0;
+    if (wr_perm_exchange(ch, WR_PERM_READ, m->exchange) < 0 ||
+        wr_perm_exchange(ch, WR_PERM_WRITE, ae.v.s) < 0)
+        return WR_EXC;
+    return 0;
+}
+
 static int
 wr_exchange_declare(struct wr_channel *ch, const struct wr_m_exchange_declare *m)
 {
@@ -114,6 +132,8 @@ wr_exchange_declare(struct wr_channel *ch, const struct wr_m_exchange_declare *m
     if (m->exchange.len == 0)
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "operation not permitted on the default exchange");
+    if (wr_exchange_declare_perms(ch, m) < 0)
+        return WR_EXC;
     x = wr_vhost_exchange(vh, (const char *)m->exchange.ptr, m->exchange.len);
     if (x != NULL) {
         if (wr_exchange_equiv(ch, m, x, type) < 0)
@@ -149,6 +169,8 @@ wr_exchange_delete_m(struct wr_channel *ch, const struct wr_m_exchange_delete *m
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "deletion of system exchange '" NAMEF "' in vhost '%s' not allowed",
                             NAMEA(m->exchange), wr_vhost_name(vh));
+    if (wr_perm_exchange(ch, WR_PERM_CONFIGURE, m->exchange) < 0)
+        return WR_EXC;
     x = wr_vhost_exchange(vh, (const char *)m->exchange.ptr, m->exchange.len);
     if (x != NULL) {
         if (m->if_unused && wr_exchange_in_use(x))
@@ -173,6 +195,9 @@ wr_exchange_bind_m(struct wr_channel *ch, const struct wr_m_exchange_bind *m, bo
     if (m->source.len == 0 || m->destination.len == 0)
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "operation not permitted on the default exchange");
+    if (wr_perm_exchange(ch, WR_PERM_WRITE, m->destination) < 0 ||
+        wr_perm_exchange(ch, WR_PERM_READ, m->source) < 0)
+        return WR_EXC;
     dst = wr_vhost_exchange(vh, (const char *)m->destination.ptr, m->destination.len);
     src = wr_vhost_exchange(vh, (const char *)m->source.ptr, m->source.len);
     if (bind || (src && dst)) {

@@ -5,6 +5,7 @@
 #include "amqp/table.h"
 #include "server/broker.h"
 #include "server/mem.h"
+#include "server/perm.h"
 #include "server/queue_args.h"
 #include "server/vhost.h"
 
@@ -141,6 +142,20 @@ wr_queue_equiv(struct wr_channel *ch, const struct wr_m_queue_declare *m, struct
     return 0;
 }
 
+/* D-01: declaring with a dead-letter exchange needs read on the queue and write on the DLX. */
+static int
+wr_queue_dlx_perms(struct wr_channel *ch, struct wr_bytes name, struct wr_bytes args)
+{
+    struct wr_fvalue dlx;
+
+    if (!wr_table_get(args, "x-dead-letter-exchange", &dlx) || dlx.type != 'S')
+        return 0;
+    if (wr_perm_queue(ch, WR_PERM_READ, name) < 0 ||
+        wr_perm_exchange(ch, WR_PERM_WRITE, dlx.v.s) < 0)
+        return WR_EXC;
+    return 0;
+}
+
 static int
 wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
 {
@@ -165,8 +180,10 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
     }
     if (name.len == 0) {
         wr_queue_gen_name(gen);
-        name = wr_bytes_str(gen);
+        name = wr_bytes_str(gen); /* permissions apply to the generated name */
     }
+    if (wr_perm_queue(ch, WR_PERM_CONFIGURE, name) < 0)
+        return WR_EXC;
     q = wr_vhost_queue(vh, (const char *)name.ptr, name.len);
     if (q != NULL) {
         if (wr_queue_equiv(ch, m, q) < 0)
@@ -184,6 +201,8 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
         wr_queue_type_check(m->arguments, m->durable, m->exclusive, m->auto_delete,
                             m->queue.len == 0, cname, wr_vh(ch), err, sizeof(err)) < 0)
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);
+    if (wr_queue_dlx_perms(ch, name, m->arguments) < 0)
+        return WR_EXC;
     struct wr_queue_opts o = {.durable = m->durable && !m->exclusive,
                               .exclusive = m->exclusive,
                               .auto_delete = m->auto_delete,
@@ -214,6 +233,9 @@ wr_queue_bind(struct wr_channel *ch, struct wr_bytes qname, struct wr_bytes xnam
     if (xname.len == 0)
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "operation not permitted on the default exchange");
+    if (wr_perm_queue(ch, WR_PERM_WRITE, qname) < 0 ||
+        wr_perm_exchange(ch, WR_PERM_READ, xname) < 0)
+        return WR_EXC;
     x = wr_vhost_exchange(vh, (const char *)xname.ptr, xname.len);
     q = wr_vhost_queue(vh, (const char *)qname.ptr, qname.len);
     if (!bind && (x == NULL || q == NULL))
@@ -238,7 +260,8 @@ wr_queue_purge_m(struct wr_channel *ch, const struct wr_m_queue_purge *m)
     struct wr_bytes name = {NULL, 0};
     struct wr_queue *q;
 
-    if (wr_queue_name_arg(ch, m->queue, &name) < 0 || wr_queue_lookup(ch, name, &q) < 0)
+    if (wr_queue_name_arg(ch, m->queue, &name) < 0 || wr_perm_queue(ch, WR_PERM_READ, name) < 0 ||
+        wr_queue_lookup(ch, name, &q) < 0)
         return WR_EXC;
     if (wr_queue_params(q)->type == WR_QT_STREAM)
         return wr_conn_fail(ch->conn, WR_NOT_IMPLEMENTED,
@@ -257,7 +280,8 @@ wr_queue_delete_m(struct wr_channel *ch, const struct wr_m_queue_delete *m)
     struct wr_bytes name = {NULL, 0};
     struct wr_queue *q;
 
-    if (wr_queue_name_arg(ch, m->queue, &name) < 0)
+    if (wr_queue_name_arg(ch, m->queue, &name) < 0 ||
+        wr_perm_queue(ch, WR_PERM_CONFIGURE, name) < 0)
         return WR_EXC;
     q = wr_vhost_queue(ch->conn->vh, (const char *)name.ptr, name.len);
     if (q != NULL) {

@@ -22,7 +22,9 @@ libwarren_a_SOURCES += \
 	server/defs.c server/defs.h \
 	server/queue_expiry.c server/queue_internal.h \
 	server/persist.c server/persist.h \
+	server/perm.c server/perm.h \
 	server/pool.c server/pool.h \
+	server/regex.c server/regex.h \
 	server/publish.c \
 	server/reply_to.c \
 	server/queue.c server/queue.h \

@@ -9,6 +9,7 @@
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/msg_headers.h"
+#include "server/perm.h"
 #include "server/persist.h"
 #include "server/settings.h"
 #include "server/user.h"
@@ -115,6 +116,9 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
 
     if (ch->pub_immediate)
         return wr_conn_fail(c, WR_NOT_IMPLEMENTED, "immediate=true");
+    if (wr_perm_exchange(ch, WR_PERM_WRITE,
+                         (struct wr_bytes){(const uint8_t *)m->exchange, m->exchange_len}) < 0)
+        return WR_EXC;
     x = wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
     if (x == NULL)
         return wr_chan_fail(ch, WR_NOT_FOUND, "no exchange '%.*s' in vhost '%s'", m->exchange_len,

@@ -3,10 +3,12 @@
 #include "server/user.h"
 
 #include "server/mem.h"
+#include "server/regex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,8 @@ wr_perm_free(struct wr_perm *p)
     free(p->configure);
     free(p->write);
     free(p->read);
+    for (int i = 0; i < 3; i++)
+        wr_regex_free(p->re[i]);
 }
 
 void
@@ -148,27 +152,43 @@ wr_user_find_perm(const struct wr_user *u, const char *vhost, size_t len)
     return NULL;
 }
 
-void
+/* Compiles the three patterns first, so a bad one leaves the old permissions in place. */
+int
 wr_user_set_perm(struct wr_user *u, const char *vhost, const char *configure, const char *write,
-                 const char *read)
+                 const char *read, char *err, size_t errcap)
 {
-    struct wr_perm *p = wr_user_find_perm(u, vhost, strlen(vhost));
+    const char *pat[3] = {configure, write, read};
+    struct wr_regex *re[3] = {NULL, NULL, NULL};
+    struct wr_perm *p;
 
+    for (int i = 0; i < 3; i++) {
+        if (pat[i][0] != '\0' && (re[i] = wr_regex_new(pat[i], err, errcap)) == NULL) {
+            while (i-- > 0)
+                wr_regex_free(re[i]);
+            return -1;
+        }
+    }
+    p = wr_user_find_perm(u, vhost, strlen(vhost));
     if (p == NULL) {
         if (u->nperms == u->cap) {
             u->cap = u->cap ? u->cap * 2 : 4;
             u->perms = wr_xrealloc(u->perms, u->cap * sizeof(*u->perms));
         }
         p = &u->perms[u->nperms++];
+        memset(p, 0, sizeof(*p));
         p->vhost = wr_xstrdup(vhost);
     } else {
-        free(p->configure);
-        free(p->write);
-        free(p->read);
+        char *v = p->vhost;
+        p->vhost = NULL;
+        wr_perm_free(p);
+        memset(p, 0, sizeof(*p));
+        p->vhost = v;
     }
     p->configure = wr_xstrdup(configure);
     p->write = wr_xstrdup(write);
     p->read = wr_xstrdup(read);
+    memcpy(p->re, re, sizeof(re));
+    return 0;
 }
 
 bool
@@ -204,7 +224,9 @@ wr_user_perm_at(const struct wr_user *u, size_t i)
 void
 wr_user_grant(struct wr_user *u, const char *vhost)
 {
-    wr_user_set_perm(u, vhost, ".*", ".*", ".*");
+    char err[160];
+
+    wr_user_set_perm(u, vhost, ".*", ".*", ".*", err, sizeof(err));
 }
 
 bool

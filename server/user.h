@@ -13,9 +13,13 @@
 struct wr_user;
 
 /* One vhost's configure/write/read regular expressions. */
+struct wr_regex;
+enum wr_perm_kind { WR_PERM_CONFIGURE, WR_PERM_WRITE, WR_PERM_READ };
+
 struct wr_perm {
     char *vhost;
     char *configure, *write, *read;
+    struct wr_regex *re[3]; /* by enum wr_perm_kind; NULL for "" (matches nothing, A-04) */
 };
 
 /* password NULL: the user has no password and cannot log in with PLAIN/AMQPLAIN. */
@@ -35,8 +39,9 @@ void wr_user_set_tags(struct wr_user *u, const char *tags);
 /* guest-style restriction: may only log in from a loopback address. */
 void wr_user_set_loopback_only(struct wr_user *u, bool on);
 bool wr_user_loopback_only(const struct wr_user *u);
-void wr_user_set_perm(struct wr_user *u, const char *vhost, const char *configure,
-                      const char *write, const char *read);
+/* Returns -1 with the regex error in err when a pattern does not compile. */
+int wr_user_set_perm(struct wr_user *u, const char *vhost, const char *configure, const char *write,
+                     const char *read, char *err, size_t errcap);
 /* Returns false when there was nothing to clear. */
 bool wr_user_clear_perm(struct wr_user *u, const char *vhost);
 const struct wr_perm *wr_user_perm(const struct wr_user *u, const char *vhost, size_t len);
