@@ -27,9 +27,11 @@ READY_TIMEOUT=${READY_TIMEOUT:-30}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-240}
 SUITES_TIMEOUT=${SUITES_TIMEOUT:-480}
 CACHE=${SUITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/amqp-client-suites}
-# TODO(#5): point RABBITMQCTL at warrenctl once it exists, so that every suite gets its own
-# vhost; until then the suites share vhost "/" of this fresh broker.
-CTL=none
+# warrenctl (next to the broker binary) gives every suite its own vhost, through the broker's
+# control socket in the data dir; without it the suites share vhost "/" of this fresh broker.
+CTL=$(cd "$(dirname "$WARREN_BIN")" && pwd)/warrenctl
+[ -x "$CTL" ] || CTL=none
+export WARREN_CTL_SOCKET=$OUT/data/warren.sock
 
 BROKER_PID=
 PORT=

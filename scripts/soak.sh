@@ -130,7 +130,7 @@ run_bg ttl $P -x 1 -y 0 -u soak-ttl -r 100 -s 256 \
 run_bg dlq $P -x 0 -y 1 -u soak-dlq -e amq.fanout -t fanout -a
 run_bg full $P -x 1 -y 0 -u soak-full -c 50 -r 100 -s 128 \
     --queue-args x-max-length=1000,x-overflow=reject-publish
-run_bg rejpub $P -x 1 -y 0 -u soak-rej -r 50 -s 64 --queue-args x-dead-letter-exchange=amq.fanout
+run_bg rejpub $P -x 1 -y 0 -u soak-rej -r 10 -s 64 --queue-args x-dead-letter-exchange=amq.fanout
 sleep 1
 run_bg rejecter python3 "$dir/rejecter.py" "$port" soak-rej "$secs"
 churn() {
@@ -161,7 +161,10 @@ rc=0
 for p in $pids; do
     wait "$p" || { echo "soak: a load generator failed (exit $?); logs in $dir" >&2; rc=1; }
 done
-grep -h "SUMMARY" "$dir"/*.log 2>/dev/null | sed 's/^/soak: /'
+for name in main ttl dlq full rejpub; do
+    grep -h "SUMMARY" "$dir/$name.log" | sed "s/^SUMMARY/soak: $name:/"
+done
+echo "soak: churn: $(grep -c SUMMARY "$dir/churn.log") short runs"
 tail -n 1 "$dir/rejecter.log" | sed 's/^/soak: /'
 
 # Growth: warm-up baseline (the sample nearest 20% of the run) against the last sample.

@@ -5,6 +5,7 @@
 #include "server/ctl.h"
 
 #include "server/broker.h"
+#include "server/ctl_internal.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/settings.h"
@@ -323,6 +324,7 @@ wr_ctl_open(struct wr_broker *b)
         wr_ctl_close(ctl);
         goto fail;
     }
+    wr_ctl_mark_started();
     wr_log(WR_LOG_INFO, "control channel listening on %s", ctl->path);
     return ctl;
 fail:

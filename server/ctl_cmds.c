@@ -295,23 +295,28 @@ wr_ctl_run(struct wr_broker *b, int argc, char **argv, struct evbuffer *out, str
 
 /* ---- node commands ----------------------------------------------------------------------- */
 
+static time_t wr_ctl_started;
+
+void
+wr_ctl_mark_started(void)
+{
+    wr_ctl_started = time(NULL);
+}
+
 static int
 wr_ctl_status(struct wr_ctl_req *r)
 {
-    static time_t started;
     struct wr_alarms *a = wr_broker_alarms(r->b);
     unsigned bits = a ? wr_alarms_active(a) : 0;
     const char *node = wr_ctl_node_name();
 
-    if (started == 0)
-        started = time(NULL); /* first status after start; TODO(#5): broker start time getter */
     wr_ctl_info(r, "Status of node %s ...", node);
     evbuffer_add_printf(r->out,
                         "Runtime\n\nOS PID: %ld\nOS: Linux\nUptime (seconds): %ld\n"
                         "Is under maintenance?: false\nRabbitMQ version: 3.10.8\n"
                         "Warren version: %s\nNode name: %s\n\nData directory\n\n"
                         "Node data directory: %s\n\nAlarms\n\n",
-                        (long)getpid(), (long)(time(NULL) - started), PACKAGE_VERSION, node,
+                        (long)getpid(), (long)(time(NULL) - wr_ctl_started), PACKAGE_VERSION, node,
                         wr_broker_config(r->b)->data_dir);
     if (bits == 0)
         evbuffer_add_printf(r->out, "(none)\n");

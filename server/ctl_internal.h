@@ -87,6 +87,8 @@ void wr_ctl_info(struct wr_ctl_req *r, const char *fmt, ...) __attribute__((form
 /* Prints "Error:\n<text>\n" on stderr and returns code. */
 int wr_ctl_fail(struct wr_ctl_req *r, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Records when the control channel opened (the broker's start), for status's uptime. */
+void wr_ctl_mark_started(void);
 /* "warren@<short host name>", RabbitMQ's node name shape. */
 const char *wr_ctl_node_name(void);
 

@@ -417,13 +417,10 @@ wr_q_vhost(const void *q, struct wr_ctl_val *v)
     wr_ctl_cstr(v, wr_vhost_name(wr_queue_vhost(q)));
 }
 
-/* TODO(#5): messages_unacknowledged needs a wr_queue_unacked() getter in queue.h (the count
- * is queue_internal.h's nunacked); until it exists it reads 0 and messages = messages_ready. */
 static uint32_t
 wr_ctl_q_unacked(const struct wr_queue *q)
 {
-    (void)q;
-    return 0;
+    return wr_queue_unacked(q);
 }
 
 static void

@@ -220,7 +220,7 @@ wr_heartbeat_tick(evutil_socket_t fd, short what, void *arg)
     if (!c->sent)
         wr_frame_add_heartbeat(wr_conn_out(c));
     c->sent = false;
-    if (c->received || c->blocked) {
+    if (c->received || c->blocked || c->read_paused) {
         c->missed = 0; /* a blocked connection is not read, so its silence proves nothing */
     } else if (++c->missed >= 5) {
         /* ticks are H/2 apart: the peer has been silent for over 2H (C-13) */

@@ -257,6 +257,12 @@ wr_queue_log_length(const struct wr_queue *q)
 }
 
 uint32_t
+wr_queue_unacked(const struct wr_queue *q)
+{
+    return q->nunacked;
+}
+
+uint32_t
 wr_queue_consumer_count(const struct wr_queue *q)
 {
     return q->nconsumers;

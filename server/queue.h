@@ -72,6 +72,8 @@ const struct wr_queue_opts *wr_queue_opts(const struct wr_queue *q);
 bool wr_queue_is_deleted(const struct wr_queue *q);
 uint32_t wr_queue_ready(const struct wr_queue *q);
 uint32_t wr_queue_consumer_count(const struct wr_queue *q);
+/* Messages delivered and not yet acknowledged. */
+uint32_t wr_queue_unacked(const struct wr_queue *q);
 bool wr_queue_has_exclusive_consumer(const struct wr_queue *q);
 struct wr_binding_list *wr_queue_bindings(struct wr_queue *q);
 /* True the first time it is called with a given routing generation (route dedupe). */

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Passes without progress before the session is considered settled. */
 #define IDLE_PASSES 32
-#define MAX_PASSES 20000
+#define MAX_PASSES  20000
 
 /* Reads and drops what the broker wrote. Returns true once the broker closed its end. */
 static bool

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define SR_QUEUE "hostile.slowreader"
-#define SR_MSG (64 * 1024)
+#define SR_MSG   (64 * 1024)
 /* The broker's output high watermark plus what kernel buffers can hold on the way
  * (tcp_wmem max 4 MiB here), with room to spare. */
 #define SR_INFLIGHT_MAX (12L << 20)
@@ -43,8 +43,8 @@ ready_count(int fd, const char *q)
     raw_send(fd, b.p, b.len, 5000);
     ob_free(&b);
     while (n < 0 && now_ms() < deadline && raw_read_frame(fd, &f, 10000) == 1) {
-        if (f.type == 1 && f.cls == 50 && f.mth == 11 && f.size >= 5 && f.size >= 5u + f.payload[4] + 8)
-        {
+        if (f.type == 1 && f.cls == 50 && f.mth == 11 && f.size >= 5 &&
+            f.size >= 5u + f.payload[4] + 8) {
             const uint8_t *p = f.payload + 5 + f.payload[4];
             n = (long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
         } else if (f.type == 1 && (f.cls == 20 || f.cls == 10) && (f.mth == 40 || f.mth == 50)) {

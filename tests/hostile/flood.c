@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define FLOOD_BATCH 100
+#define FLOOD_BATCH     100
 #define FLOOD_BUDGET_MS 20000
 
 /* Opens one connection, says a little, and drops it in the i-th way. */

@@ -86,7 +86,8 @@ good_round_trip(unsigned n)
     r = amqp_consume_message(g.conn, &env, &tv, 0);
     if (!rpc_ok(r, "consume"))
         return -1;
-    bool same = env.message.body.len == (size_t)len && memcmp(env.message.body.bytes, body, len) == 0;
+    bool same =
+            env.message.body.len == (size_t)len && memcmp(env.message.body.bytes, body, len) == 0;
     amqp_destroy_envelope(&env);
     if (!same) {
         note("good client: round trip %u returned another message", n);

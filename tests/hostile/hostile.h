@@ -27,8 +27,7 @@ struct hostile_opts {
 extern struct hostile_opts g_opt;
 
 /* Records one check; prints "ok"/"FAIL" with the formatted detail. */
-void report(bool ok, const char *name, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+void report(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* /proc/PID/status VmRSS in KiB and the count of /proc/PID/fd entries; -1 if unknown. */

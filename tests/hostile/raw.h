@@ -48,7 +48,7 @@ struct frame {
     uint8_t type;
     uint16_t ch;
     uint32_t size;
-    uint8_t *payload; /* owned; NUL after size bytes */
+    uint8_t *payload;  /* owned; NUL after size bytes */
     uint16_t cls, mth; /* for method frames */
 };
 
@@ -60,8 +60,8 @@ void frame_free(struct frame *f);
  * Returns fd, or -1 with a reason in err. */
 int raw_session(const char *host, int port, uint16_t heartbeat, bool with_channel, char *err,
                 size_t errcap);
-int raw_session_rcvbuf(const char *host, int port, uint16_t heartbeat, bool with_channel, int rcvbuf,
-                       char *err, size_t errcap);
+int raw_session_rcvbuf(const char *host, int port, uint16_t heartbeat, bool with_channel,
+                       int rcvbuf, char *err, size_t errcap);
 /* Reads frames until method cls/mth, skipping heartbeats only. */
 bool expect_method(int fd, uint16_t cls, uint16_t mth, int timeout_ms);
 /* Drops the connection with a reset (SO_LINGER 0), as a crashed client would. */
@@ -75,8 +75,8 @@ struct close_result {
     int64_t at_ms; /* when the close (or EOF) arrived, now_ms() clock */
 };
 
-/* Reads until the broker closes the connection (answering connection.close with close-ok and
- * then waiting for EOF) or a channel, or the timeout passes. */
+/* Reads until the broker closes the connection (answered with close-ok; the socket is then
+ * ours to close) or a channel, the socket ends, or the timeout passes. */
 void raw_expect_close(int fd, int timeout_ms, struct close_result *r);
 const char *close_describe(const struct close_result *r, char *buf, size_t cap);
 

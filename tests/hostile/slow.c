@@ -18,19 +18,19 @@
 #define HB_SECONDS 2
 
 enum variant {
-    V_SILENT,          /* connects, sends nothing */
-    V_HEADER_TRICKLE,  /* the header one byte every 300 ms, then nothing */
-    V_TRICKLE_ALL,     /* the whole handshake one byte every 250 ms: never done in time */
-    V_STALL_START_OK,  /* header, then nothing */
-    V_STALL_TUNE_OK,   /* header and start-ok, then nothing */
-    V_STALL_OPEN,      /* up to tune-ok, then nothing */
-    V_HEARTBEAT,       /* a full handshake with heartbeat 2 s, then silent */
+    V_SILENT,         /* connects, sends nothing */
+    V_HEADER_TRICKLE, /* the header one byte every 300 ms, then nothing */
+    V_TRICKLE_ALL,    /* the whole handshake one byte every 250 ms: never done in time */
+    V_STALL_START_OK, /* header, then nothing */
+    V_STALL_TUNE_OK,  /* header and start-ok, then nothing */
+    V_STALL_OPEN,     /* up to tune-ok, then nothing */
+    V_HEARTBEAT,      /* a full handshake with heartbeat 2 s, then silent */
     V_COUNT
 };
 
 static const char *const vnames[V_COUNT] = {
-        "slowloris: silent socket",     "slowloris: byte-at-a-time header",
-        "slowloris: trickled handshake", "slowloris: stall before start-ok",
+        "slowloris: silent socket",        "slowloris: byte-at-a-time header",
+        "slowloris: trickled handshake",   "slowloris: stall before start-ok",
         "slowloris: stall before tune-ok", "slowloris: stall before open",
         "heartbeat-silent client"};
 

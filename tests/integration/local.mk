@@ -29,3 +29,14 @@ EXTRA_DIST += tests/integration/it_tls.sh tests/tls/make-certs.sh
 include tests/hostile/local.mk
 TESTS += tests/integration/it_hostile.sh
 EXTRA_DIST += tests/integration/it_hostile.sh tests/hostile/gen_conn_corpus.py
+
+# warrenctl and the control channel (issue 5); needs amqp-tools, else skipped.
+TESTS += tests/integration/it_ctl.sh
+EXTRA_DIST += tests/integration/it_ctl.sh
+
+check_PROGRAMS += tests/integration/perm_client
+tests_integration_perm_client_SOURCES = tests/integration/perm_client.c
+tests_integration_perm_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
+tests_integration_perm_client_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/integration/it_perm.sh
+EXTRA_DIST += tests/integration/it_perm.sh
