@@ -6,7 +6,7 @@
 # Runs apt-get as root, or through sudo when run as another user.
 set -euo pipefail
 
-BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev libpcre2-dev libcmocka-dev
+BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev libpcre2-dev libjansson-dev libcmocka-dev
             librabbitmq-dev amqp-specs python3)
 # clang + llvm-14 (llvm-symbolizer for readable sanitizer traces), clang-format-14 (format-check and
 # the formatting of generated amqp/spec.[ch]), valgrind, git (regen drift check).

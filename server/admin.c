@@ -9,6 +9,7 @@
 #include "server/defs.h"
 #include "server/hmap.h"
 #include "server/log.h"
+#include "server/policy.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -51,6 +52,7 @@ wr_admin_delete_vhost(struct wr_broker *b, const char *name, char *err, size_t e
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_user_clear_perm(val, name);
     /* its queues' deletions are recorded first, so the log replays in a valid order */
+    wr_policy_clear_vhost(b, name);
     wr_vhost_free(vh);
     wr_hmap_del(wr_broker_vhosts(b), name, strlen(name));
     wr_defs_vhost(b, name, false);
@@ -180,6 +182,7 @@ wr_admin_clear_all(struct wr_broker *b)
     size_t len;
     void *val;
 
+    wr_policy_clear_vhost(b, NULL);
     for (;;) {
         wr_hmap_iter_init(wr_broker_vhosts(b), &it);
         if (!wr_hmap_next(&it, &key, &len, &val))

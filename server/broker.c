@@ -12,6 +12,7 @@
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/persist.h"
+#include "server/policy.h"
 #include "server/queue.h"
 #include "server/settings.h"
 #include "server/user.h"
@@ -42,6 +43,7 @@ struct wr_broker {
     struct wr_persist *persist;
     struct wr_defs *defs;
     struct wr_alarms *alarms;
+    struct wr_policies *policies;
     struct wr_ctl *ctl;
     struct wr_user **retired;
     size_t nretired;
@@ -63,6 +65,7 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     b->conns = wr_hmap_new();
     b->replies = wr_hmap_new();
     b->qids = wr_hmap_new();
+    b->policies = wr_policies_new();
     b->next_qid = 1;
     wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost),
                 wr_vhost_new(b, cfg->default_vhost));
@@ -203,6 +206,7 @@ wr_broker_free(struct wr_broker *b)
         wr_user_free(val);
     wr_defs_close(b->defs);
     wr_alarms_free(b->alarms);
+    wr_policies_free(b->policies);
     for (size_t i = 0; i < b->nretired; i++)
         wr_user_free(b->retired[i]);
     free(b->retired);
@@ -343,4 +347,10 @@ wr_broker_retire_user(struct wr_broker *b, struct wr_user *u)
 {
     b->retired = wr_xrealloc(b->retired, (b->nretired + 1) * sizeof(*b->retired));
     b->retired[b->nretired++] = u;
+}
+
+struct wr_policies *
+wr_broker_policies(const struct wr_broker *b)
+{
+    return b->policies;
 }

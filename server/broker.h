@@ -17,6 +17,7 @@ struct wr_persist;
 struct wr_defs;
 struct wr_hmap;
 struct wr_alarms;
+struct wr_policies;
 
 struct wr_broker;
 
@@ -49,6 +50,8 @@ void wr_broker_qid_add(struct wr_broker *b, uint64_t qid, struct wr_queue *q);
 void wr_broker_qid_remove(struct wr_broker *b, uint64_t qid);
 /* A deleted user's record, kept until shutdown: open connections still point at it. */
 void wr_broker_retire_user(struct wr_broker *b, struct wr_user *u);
+/* Policies and operator policies of every vhost. */
+struct wr_policies *wr_broker_policies(const struct wr_broker *b);
 /* Resource alarms (NULL before start), and the hook alarm.c calls when they change. */
 struct wr_alarms *wr_broker_alarms(const struct wr_broker *b);
 void wr_broker_alarms_changed(struct wr_broker *b, unsigned bits);

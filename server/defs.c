@@ -9,6 +9,7 @@
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
+#include "server/policy.h"
 #include "server/queue.h"
 #include "server/settings.h"
 #include "server/user.h"
@@ -31,7 +32,9 @@ enum wr_def_op {
     WR_DEF_USER_PUT,
     WR_DEF_USER_DEL,
     WR_DEF_PERM_SET,
-    WR_DEF_PERM_DEL
+    WR_DEF_PERM_DEL,
+    WR_DEF_POLICY_SET,
+    WR_DEF_POLICY_DEL
 };
 #define WR_DEF_VERSION 1
 
@@ -301,6 +304,7 @@ wr_def_apply_fields(struct wr_vhost *vh, const struct wr_def_fields *f)
 
 /* Live changes have happened already when they are logged; replay performs them. */
 static void wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op);
+static void wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len);
 
 static int
 wr_def_apply(const void *cmd, size_t len, void *arg)
@@ -311,6 +315,10 @@ wr_def_apply(const void *cmd, size_t len, void *arg)
 
     if (d->recording)
         return 0;
+    if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_POLICY_SET) {
+        wr_def_apply_policy(d, cmd, len);
+        return 0;
+    }
     if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_VHOST_ADD) {
         wr_def_apply_admin(d, cmd, len, ((const uint8_t *)cmd)[0]);
         return 0;
@@ -434,6 +442,8 @@ wr_snap_admin(struct wr_snap *s, struct wr_broker *b)
     }
 }
 
+static void wr_snap_policies(struct wr_snap *s, struct wr_broker *b);
+
 static void
 wr_defs_snapshot(struct wr_defs *d)
 {
@@ -447,6 +457,7 @@ wr_defs_snapshot(struct wr_defs *d)
     wr_meta_rec_init(&s.out);
     wr_meta_rec_init(&s.one);
     wr_snap_admin(&s, d->b);
+    wr_snap_policies(&s, d->b);
     wr_hmap_iter_init(wr_broker_vhosts(d->b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_snap_vhost(&s, val);
@@ -658,4 +669,80 @@ wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op)
     default:
         break;
     }
+}
+
+/* Policies: head (vhost, name), then the operator flag, pattern, definition, priority, apply-to. */
+static void
+wr_rec_policy(struct wr_meta_rec *r, bool op, const char *vhost, const char *name,
+              const char *pattern, const char *json, int priority, const char *apply_to, bool set)
+{
+    wr_rec_admin(r, set ? WR_DEF_POLICY_SET : WR_DEF_POLICY_DEL, vhost, name);
+    wr_meta_rec_put_u8(r, op);
+    wr_meta_rec_put_str(r, pattern);
+    wr_meta_rec_put_str(r, json);
+    wr_meta_rec_put_u32(r, (uint32_t)priority);
+    wr_meta_rec_put_str(r, apply_to);
+}
+
+void
+wr_defs_policy(struct wr_broker *b, bool op, const char *vhost, const char *name,
+               const char *pattern, const char *json, int priority, const char *apply_to, bool set)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_policy(&r, op, vhost, name, pattern, json, priority, apply_to, set);
+    wr_defs_admin_append(b, &r);
+}
+
+static void
+wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v, op;
+    uint32_t prio;
+    char vhost[256], name[256], pattern[1024], apply[64], err[300];
+    char *json = wr_xmalloc(len + 1);
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_meta_rd_u8(&rd, &op);
+    wr_meta_rd_str(&rd, pattern, sizeof(pattern));
+    wr_meta_rd_str(&rd, json, len + 1);
+    wr_meta_rd_u32(&rd, &prio);
+    wr_meta_rd_str(&rd, apply, sizeof(apply));
+    if (wr_meta_rd_end(&rd) == 0) {
+        if (o == WR_DEF_POLICY_SET)
+            wr_policy_set(d->b, op, vhost, name, pattern, json, (int)prio, apply, err, sizeof(err));
+        else
+            wr_policy_clear(d->b, op, vhost, name, err, sizeof(err));
+    }
+    free(json);
+}
+
+struct wr_snap_pol {
+    struct wr_snap *s;
+    bool op;
+};
+
+static void
+wr_snap_policy(const struct wr_policy_view *p, void *arg)
+{
+    struct wr_snap_pol *sp = arg;
+
+    wr_rec_policy(&sp->s->one, sp->op, p->vhost, p->name, p->pattern, p->definition_json,
+                  p->priority, p->apply_to, true);
+    wr_snap_take(sp->s);
+}
+
+static void
+wr_snap_policies(struct wr_snap *s, struct wr_broker *b)
+{
+    struct wr_snap_pol user = {s, false}, op = {s, true};
+
+    wr_policy_foreach(b, false, NULL, wr_snap_policy, &user);
+    wr_policy_foreach(b, true, NULL, wr_snap_policy, &op);
 }

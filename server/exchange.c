@@ -10,6 +10,7 @@
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
+#include "server/policy.h"
 #include "server/queue.h"
 #include "server/topic.h"
 #include "server/vhost.h"
@@ -377,10 +378,13 @@ static struct wr_exchange *
 wr_exchange_alternate(const struct wr_exchange *x)
 {
     struct wr_fvalue v;
+    const char *pol;
 
-    if (!wr_table_get(x->o.args, "alternate-exchange", &v) || v.type != 'S')
-        return NULL;
-    return wr_vhost_exchange(x->vh, (const char *)v.v.s.ptr, v.v.s.len);
+    /* the argument wins over a policy's alternate-exchange */
+    if (wr_table_get(x->o.args, "alternate-exchange", &v) && v.type == 'S')
+        return wr_vhost_exchange(x->vh, (const char *)v.v.s.ptr, v.v.s.len);
+    pol = wr_policy_alternate(x);
+    return pol ? wr_vhost_exchange(x->vh, pol, strlen(pol)) : NULL;
 }
 
 static void

@@ -20,9 +20,12 @@ libwarren_a_SOURCES += \
 	server/msg_headers.c server/msg_headers.h \
 	server/deadletter.c server/deadletter.h \
 	server/defs.c server/defs.h \
+	server/definitions.c server/definitions.h \
+	server/json_table.c server/json_table.h \
 	server/queue_expiry.c server/queue_internal.h \
 	server/persist.c server/persist.h \
 	server/perm.c server/perm.h \
+	server/policy.c server/policy.h \
 	server/pool.c server/pool.h \
 	server/regex.c server/regex.h \
 	server/publish.c \

@@ -14,6 +14,7 @@
 #include "server/msg.h"
 #include "server/msg_headers.h"
 #include "server/persist.h"
+#include "server/policy.h"
 #include "server/pool.h"
 #include "server/vhost.h"
 
@@ -38,6 +39,7 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
     }
     q->o.args = (struct wr_bytes){q->args, o->args.len};
     wr_qparams_from_args(&q->p, q->o.args);
+    wr_policy_queue_params(q, &q->p);
     if (o->qid != 0)
         wr_broker_qid_add(wr_vhost_broker(vh), o->qid, q);
     q->refs = 1;
@@ -772,4 +774,21 @@ void
 wr_queue_touch(struct wr_queue *q)
 {
     wr_queue_lease(q);
+}
+
+/* A policy changed: the settings are recomputed from the arguments and the policies; limits
+ * and the expiry lease take effect at once, TTLs for messages published from now on. */
+void
+wr_queue_refresh_params(struct wr_queue *q)
+{
+    struct wr_qparams p;
+
+    if (q->deleted)
+        return;
+    wr_qparams_from_args(&p, q->o.args);
+    wr_policy_queue_params(q, &p);
+    q->p = p;
+    wr_queue_enforce_limits(q);
+    wr_queue_lease(q);
+    wr_queue_dispatch(q);
 }

@@ -94,6 +94,8 @@ void wr_queue_ack(struct wr_queue *q, struct wr_qentry *e);
 void wr_queue_requeue(struct wr_queue *q, struct wr_qentry *e);
 /* Rejected without requeue: dead-lettered with reason 'rejected' when the queue has a DLX. */
 void wr_queue_reject(struct wr_queue *q, struct wr_qentry *e);
+/* Recomputes the queue's settings after a policy change (PO-02). */
+void wr_queue_refresh_params(struct wr_queue *q);
 /* Renews the x-expires lease (declare, basic.get count as use, T-03). */
 void wr_queue_touch(struct wr_queue *q);
 const struct wr_qparams *wr_queue_params(const struct wr_queue *q);

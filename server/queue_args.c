@@ -278,7 +278,8 @@ wr_qparams_from_args(struct wr_qparams *p, struct wr_bytes args)
     p->delivery_limit = wr_arg_int(args, "x-delivery-limit", -1);
     p->has_dlx = wr_arg_str(args, "x-dead-letter-exchange", p->dlx, sizeof(p->dlx));
     p->has_dlrk = wr_arg_str(args, "x-dead-letter-routing-key", p->dlrk, sizeof(p->dlrk));
-    if (wr_arg_str(args, "x-overflow", buf, sizeof(buf)))
+    p->overflow_set = wr_arg_str(args, "x-overflow", buf, sizeof(buf));
+    if (p->overflow_set)
         p->overflow = strcmp(buf, "reject-publish") == 0       ? WR_OVF_REJECT_PUBLISH
                       : strcmp(buf, "reject-publish-dlx") == 0 ? WR_OVF_REJECT_PUBLISH_DLX
                                                                : WR_OVF_DROP_HEAD;

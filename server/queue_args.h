@@ -21,6 +21,7 @@ struct wr_qparams {
     int64_t max_length_bytes;
     int64_t delivery_limit;
     enum wr_overflow overflow;
+    bool overflow_set; /* x-overflow given: it wins over a policy's (PO-04) */
     enum wr_qtype type;
     bool has_dlx, has_dlrk;
     char dlx[256];

@@ -10,5 +10,6 @@ include tests/fuzz/store.mk
 include tests/unit/meta.mk
 include tests/fuzz/meta.mk
 include tests/fuzz/conn.mk
+include tests/fuzz/definitions.mk
 include tests/unit/store.mk
 include tests/integration/local.mk

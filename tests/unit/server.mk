@@ -25,3 +25,9 @@ tests_unit_test_queue_args_LDADD = $(TEST_LIBS)
 tests_unit_test_deadletter_SOURCES = tests/unit/test_deadletter.c $(server_fixture)
 tests_unit_test_deadletter_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_deadletter_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_definitions
+TESTS += tests/unit/test_definitions
+tests_unit_test_definitions_SOURCES = tests/unit/test_definitions.c $(server_fixture)
+tests_unit_test_definitions_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_definitions_LDADD = $(TEST_LIBS)

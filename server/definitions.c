@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* RabbitMQ's definitions JSON. Export lists what survives a restart; import goes through the
+ * same admin and declare paths as clients, so everything imported is recorded durably. */
+#include "server/definitions.h"
+
+#include "server/admin.h"
+#include "server/broker.h"
+#include "server/exchange.h"
+#include "server/hmap.h"
+#include "server/json_table.h"
+#include "server/mem.h"
+#include "server/policy.h"
+#include "server/queue.h"
+#include "server/user.h"
+#include "server/vhost.h"
+
+#include "amqp/table.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WR_COMPAT_VERSION "3.10.8"
+
+static json_t *
+wr_export_user(const struct wr_user *u)
+{
+    uint8_t sh[WR_USER_SALT_LEN + WR_USER_HASH_LEN];
+    char b64[64] = "";
+    json_t *tags = json_array();
+    char *t = wr_xstrdup(wr_user_tags(u)), *save = NULL;
+
+    if (wr_user_get_hash(u, sh, sh + WR_USER_SALT_LEN))
+        EVP_EncodeBlock((unsigned char *)b64, sh, sizeof(sh));
+    for (char *tok = strtok_r(t, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+        json_array_append_new(tags, json_string(tok));
+    free(t);
+    return json_pack("{s:s, s:s, s:s, s:o, s:{}}", "name", wr_user_name(u), "password_hash", b64,
+                     "hashing_algorithm", "rabbit_password_hashing_sha256", "tags", tags, "limits");
+}
+
+static void
+wr_export_users(struct wr_broker *b, json_t *users, json_t *perms)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(wr_broker_users(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        json_array_append_new(users, wr_export_user(val));
+        for (size_t i = 0; i < wr_user_nperms(val); i++) {
+            const struct wr_perm *p = wr_user_perm_at(val, i);
+            json_array_append_new(perms,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "user", wr_user_name(val),
+                                            "vhost", p->vhost, "configure", p->configure, "write",
+                                            p->write, "read", p->read));
+        }
+    }
+}
+
+static void
+wr_export_policy(const struct wr_policy_view *p, void *arg)
+{
+    json_t *def = json_loads(p->definition_json, 0, NULL);
+
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:o, s:i}", "vhost", p->vhost,
+                                         "name", p->name, "pattern", p->pattern, "apply-to",
+                                         p->apply_to, "definition", def ? def : json_object(),
+                                         "priority", p->priority));
+}
+
+struct wr_export_ctx {
+    const char *vhost;
+    json_t *bindings;
+};
+
+static void
+wr_export_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xd,
+                  struct wr_bytes key, struct wr_bytes args, void *arg)
+{
+    struct wr_export_ctx *e = arg;
+
+    if (!(q ? wr_queue_opts(q)->durable : wr_exchange_opts(xd)->durable))
+        return;
+    json_array_append_new(e->bindings,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o}", "source",
+                                    wr_exchange_name(src), "vhost", e->vhost, "destination",
+                                    q ? wr_queue_name(q) : wr_exchange_name(xd), "destination_type",
+                                    q ? "queue" : "exchange", "routing_key",
+                                    key.len ? (const char *)key.ptr : "", (size_t)key.len,
+                                    "arguments", wr_json_from_table(args)));
+}
+
+static bool
+wr_export_wanted(struct wr_exchange *x)
+{
+    return wr_exchange_opts(x)->durable && !wr_exchange_is_default(x) &&
+           strncmp(wr_exchange_name(x), "amq.", 4) != 0;
+}
+
+static void
+wr_export_vhost(struct wr_vhost *vh, json_t *doc)
+{
+    struct wr_export_ctx e = {wr_vhost_name(vh), json_object_get(doc, "bindings")};
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    json_array_append_new(json_object_get(doc, "vhosts"),
+                          json_pack("{s:s, s:[], s:{s:s, s:[]}}", "name", e.vhost, "limits",
+                                    "metadata", "description", "", "tags"));
+    wr_hmap_iter_init(wr_vhost_queues(vh), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        const struct wr_queue_opts *o = wr_queue_opts(val);
+        if (!o->durable)
+            continue;
+        json_array_append_new(json_object_get(doc, "queues"),
+                              json_pack("{s:s, s:s, s:b, s:b, s:o}", "name", wr_queue_name(val),
+                                        "vhost", e.vhost, "durable", 1, "auto_delete",
+                                        o->auto_delete, "arguments", wr_json_from_table(o->args)));
+    }
+    wr_hmap_iter_init(wr_vhost_exchanges(vh), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        const struct wr_exchange_opts *o = wr_exchange_opts(val);
+        if (wr_export_wanted(val))
+            json_array_append_new(json_object_get(doc, "exchanges"),
+                                  json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "name",
+                                            wr_exchange_name(val), "vhost", e.vhost, "type",
+                                            wr_xtype_name(o->type), "durable", 1, "auto_delete",
+                                            o->auto_delete, "internal", o->internal, "arguments",
+                                            wr_json_from_table(o->args)));
+        if (o->durable)
+            wr_exchange_foreach_binding(val, wr_export_binding, &e);
+    }
+}
+
+char *
+wr_definitions_export(struct wr_broker *b)
+{
+    json_t *doc =
+            json_pack("{s:s, s:s, s:s, s:s, s:[], s:[], s:[], s:[], s:[], s:[], s:[], s:[],"
+                      " s:[], s:[]}",
+                      "rabbit_version", WR_COMPAT_VERSION, "rabbitmq_version", WR_COMPAT_VERSION,
+                      "product_name", "RabbitMQ", "product_version", WR_COMPAT_VERSION, "users",
+                      "vhosts", "permissions", "topic_permissions", "parameters",
+                      "global_parameters", "policies", "queues", "exchanges", "bindings");
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+    char *out;
+
+    wr_export_users(b, json_object_get(doc, "users"), json_object_get(doc, "permissions"));
+    wr_policy_foreach(b, false, NULL, wr_export_policy, json_object_get(doc, "policies"));
+    wr_hmap_iter_init(wr_broker_vhosts(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_export_vhost(val, doc);
+    out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    return out;
+}
+
+/* ---- import ---------------------------------------------------------------------------------
+ * Each section is applied in dependency order; an invalid entry stops the import with a reason
+ * naming it. */
+
+static const char *
+wr_jstr(const json_t *o, const char *key, const char *def)
+{
+    const json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? json_string_value(v) : def;
+}
+
+static int
+wr_import_fail(char *err, size_t errcap, const char *section, size_t i, const char *why)
+{
+    snprintf(err, errcap, "%s entry %zu: %s", section, i, why);
+    return -1;
+}
+
+static int
+wr_import_user(struct wr_broker *b, const json_t *u, char *err, size_t errcap)
+{
+    const char *name = wr_jstr(u, "name", NULL), *hash = wr_jstr(u, "password_hash", "");
+    const char *alg = wr_jstr(u, "hashing_algorithm", "rabbit_password_hashing_sha256");
+    const json_t *tags = json_object_get(u, "tags");
+    uint8_t sh[64];
+    char t[1024] = "";
+    size_t n = 0, i;
+    json_t *e;
+
+    if (name == NULL)
+        return snprintf(err, errcap, "user without a name"), -1;
+    if (strcmp(alg, "rabbit_password_hashing_sha256") != 0)
+        return snprintf(err, errcap, "user '%s': hashing algorithm %s is not supported", name, alg),
+               -1;
+    if (json_is_string(tags))
+        snprintf(t, sizeof(t), "%s", json_string_value(tags));
+    json_array_foreach(tags, i, e) n +=
+            (size_t)snprintf(t + n, n < sizeof(t) ? sizeof(t) - n : 0, "%s%s", n ? " " : "",
+                             json_string_value(e) ? json_string_value(e) : "");
+    /* base64 of salt (4 bytes) and SHA-256 (32): 48 characters decoding to 36 bytes */
+    if (*hash != '\0' &&
+        (strlen(hash) != 48 || EVP_DecodeBlock(sh, (const unsigned char *)hash, 48) != 36))
+        return snprintf(err, errcap, "user '%s': password_hash is not a SHA-256 hash", name), -1;
+    wr_admin_put_user_hash(b, name, *hash ? sh : NULL, t);
+    return 0;
+}
+
+static int
+wr_import_args(const json_t *o, struct wr_tbuf *args)
+{
+    const json_t *a = json_object_get(o, "arguments");
+
+    return a == NULL ? 0 : wr_json_to_table(a, args);
+}
+
+static int
+wr_import_exchange(struct wr_broker *b, const json_t *x, char *err, size_t errcap)
+{
+    const char *name = wr_jstr(x, "name", NULL), *vhost = wr_jstr(x, "vhost", "/");
+    struct wr_vhost *vh = wr_broker_vhost(b, vhost, strlen(vhost));
+    struct wr_exchange_opts o = {.durable = true};
+    struct wr_tbuf args;
+
+    if (name == NULL || vh == NULL ||
+        wr_xtype_parse(wr_jstr(x, "type", ""), strlen(wr_jstr(x, "type", "")), &o.type) < 0)
+        return snprintf(err, errcap, "exchange '%s': unknown vhost or type", name ? name : "?"), -1;
+    if (wr_vhost_exchange(vh, name, strlen(name)) != NULL)
+        return 0;
+    wr_tbuf_init(&args);
+    if (wr_import_args(x, &args) < 0) {
+        wr_tbuf_free(&args);
+        return snprintf(err, errcap, "exchange '%s': invalid arguments", name), -1;
+    }
+    o.auto_delete = json_is_true(json_object_get(x, "auto_delete"));
+    o.internal = json_is_true(json_object_get(x, "internal"));
+    o.args = wr_tbuf_bytes(&args);
+    wr_exchange_new(vh, name, strlen(name), &o);
+    wr_tbuf_free(&args);
+    return 0;
+}
+
+static int
+wr_import_queue(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    const char *name = wr_jstr(j, "name", NULL), *vhost = wr_jstr(j, "vhost", "/");
+    struct wr_vhost *vh = wr_broker_vhost(b, vhost, strlen(vhost));
+    struct wr_queue_opts o = {.durable = true};
+    struct wr_tbuf args;
+
+    if (name == NULL || vh == NULL)
+        return snprintf(err, errcap, "queue '%s': unknown vhost", name ? name : "?"), -1;
+    if (wr_vhost_queue(vh, name, strlen(name)) != NULL)
+        return 0;
+    wr_tbuf_init(&args);
+    if (wr_import_args(j, &args) < 0) {
+        wr_tbuf_free(&args);
+        return snprintf(err, errcap, "queue '%s': invalid arguments", name), -1;
+    }
+    o.auto_delete = json_is_true(json_object_get(j, "auto_delete"));
+    o.args = wr_tbuf_bytes(&args);
+    if (wr_broker_persist(b) != NULL)
+        o.qid = wr_broker_next_qid(b);
+    wr_queue_new(vh, name, strlen(name), &o);
+    wr_tbuf_free(&args);
+    return 0;
+}
+
+static int
+wr_import_binding(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    const char *vhost = wr_jstr(j, "vhost", "/"), *src = wr_jstr(j, "source", "");
+    const char *dst = wr_jstr(j, "destination", ""), *key = wr_jstr(j, "routing_key", "");
+    struct wr_vhost *vh = wr_broker_vhost(b, vhost, strlen(vhost));
+    bool toq = strcmp(wr_jstr(j, "destination_type", "queue"), "queue") == 0;
+    struct wr_exchange *x = vh ? wr_vhost_exchange(vh, src, strlen(src)) : NULL;
+    struct wr_queue *q = vh && toq ? wr_vhost_queue(vh, dst, strlen(dst)) : NULL;
+    struct wr_exchange *xd = vh && !toq ? wr_vhost_exchange(vh, dst, strlen(dst)) : NULL;
+    struct wr_tbuf args;
+    char why[300];
+    int rc = 0;
+
+    if (x == NULL || (q == NULL && xd == NULL))
+        return snprintf(err, errcap, "binding %s -> %s: missing source or destination", src, dst),
+               -1;
+    wr_tbuf_init(&args);
+    if (wr_import_args(j, &args) < 0 ||
+        wr_binding_add(x, q, xd, wr_bytes_str(key), wr_tbuf_bytes(&args), why, sizeof(why)) < 0) {
+        snprintf(err, errcap, "binding %s -> %s: invalid arguments", src, dst);
+        rc = -1;
+    }
+    wr_tbuf_free(&args);
+    return rc;
+}
+
+static int
+wr_import_vhost(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    const char *name = wr_jstr(j, "name", NULL);
+    char why[300];
+
+    if (name == NULL)
+        return snprintf(err, errcap, "vhost without a name"), -1;
+    if (wr_broker_vhost(b, name, strlen(name)) == NULL &&
+        wr_admin_add_vhost(b, name, why, sizeof(why)) < 0) {
+        snprintf(err, errcap, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+wr_import_perm(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    return wr_admin_set_permissions(b, wr_jstr(j, "vhost", "/"), wr_jstr(j, "user", ""),
+                                    wr_jstr(j, "configure", ""), wr_jstr(j, "write", ""),
+                                    wr_jstr(j, "read", ""), err, errcap);
+}
+
+static int
+wr_import_policy(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    char *def = json_dumps(json_object_get(j, "definition"), JSON_COMPACT);
+    const json_t *prio = json_object_get(j, "priority");
+    int rc;
+
+    rc = wr_policy_set(b, false, wr_jstr(j, "vhost", "/"), wr_jstr(j, "name", ""),
+                       wr_jstr(j, "pattern", ""), def ? def : "", (int)json_integer_value(prio),
+                       wr_jstr(j, "apply-to", "all"), err, errcap);
+    free(def);
+    return rc;
+}
+
+typedef int wr_import_fn(struct wr_broker *b, const json_t *j, char *err, size_t errcap);
+
+int
+wr_definitions_import(struct wr_broker *b, const char *json, size_t len, char *err, size_t errcap)
+{
+    static const struct {
+        const char *section;
+        wr_import_fn *fn;
+    } order[] = {{"vhosts", wr_import_vhost},       {"users", wr_import_user},
+                 {"permissions", wr_import_perm},   {"policies", wr_import_policy},
+                 {"exchanges", wr_import_exchange}, {"queues", wr_import_queue},
+                 {"bindings", wr_import_binding}};
+    json_error_t jerr;
+    json_t *doc = json_loadb(json, len, 0, &jerr), *e;
+    char why[400];
+    size_t i;
+    int rc = 0;
+
+    if (doc == NULL || !json_is_object(doc)) {
+        snprintf(err, errcap, "not a definitions document: %s", doc ? "not an object" : jerr.text);
+        json_decref(doc);
+        return -1;
+    }
+    for (size_t s = 0; s < sizeof(order) / sizeof(order[0]) && rc == 0; s++) {
+        json_array_foreach(json_object_get(doc, order[s].section), i, e)
+        {
+            if (!json_is_object(e) || order[s].fn(b, e, why, sizeof(why)) < 0) {
+                rc = wr_import_fail(err, errcap, order[s].section, i,
+                                    json_is_object(e) ? why : "not an object");
+                break;
+            }
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
