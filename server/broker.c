@@ -4,6 +4,7 @@
 
 #include "server/alarm.h"
 #include "server/channel.h"
+#include "server/clock.h"
 #include "server/conn.h"
 #include "server/ctl.h"
 #include "server/defs.h"
@@ -44,6 +45,7 @@ struct wr_broker {
     struct wr_defs *defs;
     struct wr_alarms *alarms;
     struct wr_policies *policies;
+    struct event *ack_timer;
     struct wr_ctl *ctl;
     struct wr_user **retired;
     size_t nretired;
@@ -92,6 +94,35 @@ wr_broker_restore(uint64_t qid, uint64_t store_id, uint32_t size, uint64_t seq, 
     struct wr_queue *q = wr_hmap_get_u64(((struct wr_broker *)arg)->qids, qid);
 
     wr_queue_restore(q, store_id, size, seq, redelivered);
+}
+
+static void
+wr_broker_ack_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_broker *b = arg;
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+    int64_t now = wr_clock_ms();
+
+    wr_hmap_iter_init(b->conns, &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_conn_check_ack_timeouts(val, now, b->cfg->consumer_timeout_ms);
+}
+
+/* P-08: checked at half the timeout (at most once a minute, as channel_tick_interval). */
+static void
+wr_broker_ack_timer(struct wr_broker *b)
+{
+    uint32_t period = b->cfg->consumer_timeout_ms / 2;
+
+    if (b->cfg->consumer_timeout_ms == 0)
+        return;
+    period = period < 100 ? 100 : period > 60000 ? 60000 : period;
+    struct timeval tv = {period / 1000, (period % 1000) * 1000};
+    b->ack_timer = event_new(b->base, -1, EV_PERSIST, wr_broker_ack_tick, b);
+    evtimer_add(b->ack_timer, &tv);
 }
 
 /* Recovery comes before the listeners: clients only ever see a recovered broker. */
@@ -143,6 +174,7 @@ wr_broker_start(struct wr_broker *b)
     if (wr_broker_recover(b) < 0)
         return -1;
     b->alarms = wr_alarms_new(b);
+    wr_broker_ack_timer(b);
     port = wr_broker_listen(b, b->cfg->port, false);
     if (port < 0)
         return -1;
@@ -207,6 +239,8 @@ wr_broker_free(struct wr_broker *b)
     wr_defs_close(b->defs);
     wr_alarms_free(b->alarms);
     wr_policies_free(b->policies);
+    if (b->ack_timer)
+        event_free(b->ack_timer);
     for (size_t i = 0; i < b->nretired; i++)
         wr_user_free(b->retired[i]);
     free(b->retired);

@@ -6,11 +6,13 @@
 #include "amqp/frame.h"
 #include "amqp/props.h"
 #include "server/broker.h"
+#include "server/clock.h"
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/persist.h"
 #include "server/pool.h"
 #include "server/settings.h"
+#include "server/user.h"
 #include "server/vhost.h"
 
 #include <event2/buffer.h>
@@ -41,6 +43,7 @@ wr_channel_new(struct wr_conn *c, uint16_t id)
     STAILQ_INIT(&ch->txops);
     c->chans[id] = ch;
     c->open_channels++;
+    wr_user_count(c->user, 0, 1);
     return ch;
 }
 
@@ -117,6 +120,7 @@ wr_channel_free(struct wr_channel *ch)
     if (ch->id < c->nchans && c->chans[ch->id] == ch)
         c->chans[ch->id] = NULL;
     c->open_channels--;
+    wr_user_count(c->user, 0, -1);
     free(ch->nacks);
     free(ch);
 }
@@ -221,6 +225,7 @@ wr_channel_track(struct wr_channel *ch, struct wr_queue *q, struct wr_qentry *e,
     u->q = q;
     u->e = e;
     u->c = c;
+    u->at = wr_clock_ms();
     wr_queue_ref(q);
     TAILQ_INSERT_TAIL(&ch->unacked, u, link);
     ch->nunacked++;

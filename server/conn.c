@@ -11,6 +11,7 @@
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/settings.h"
+#include "server/user.h"
 #include "server/vhost.h"
 
 #include <arpa/inet.h>
@@ -131,6 +132,10 @@ wr_conn_destroy(struct wr_conn *c)
         wr_queue_delete(q, true);
     }
     free(c->owned);
+    if (c->vh != NULL) {
+        wr_vhost_count_connection(c->vh, -1);
+        wr_user_count(c->user, -1, 0);
+    }
     wr_broker_conn_remove(c->broker, c);
     if (c->handshake_timer)
         event_free(c->handshake_timer);
@@ -545,5 +550,26 @@ wr_conn_vhost_deleted(struct wr_conn *c, struct wr_vhost *vh)
         return;
     snprintf(text, sizeof(text), "vhost '%s' is deleted", wr_vhost_name(vh));
     wr_conn_force_close(c, WR_CONNECTION_FORCED, text);
+    wr_user_count(c->user, -1, 0);
     c->vh = NULL;
+}
+
+void
+wr_conn_check_ack_timeouts(struct wr_conn *c, int64_t now_ms, uint32_t timeout_ms)
+{
+    if (c->state != WR_CS_RUNNING)
+        return;
+    for (uint32_t i = 0; i < c->nchans; i++) {
+        struct wr_channel *ch = c->chans[i];
+        struct wr_unacked *u = ch ? TAILQ_FIRST(&ch->unacked) : NULL;
+        if (u == NULL || ch->state != WR_CH_OPEN || now_ms - u->at <= (int64_t)timeout_ms)
+            continue;
+        c->cur_method = 0;
+        wr_chan_fail(ch, WR_PRECONDITION_FAILED,
+                     "delivery acknowledgement on channel %u timed out. Timeout value used: %u "
+                     "ms. This timeout value can be configured, see consumers doc guide to learn "
+                     "more",
+                     ch->id, timeout_ms);
+        wr_conn_raise(c);
+    }
 }

@@ -30,6 +30,10 @@ void wr_conn_alarm(struct wr_conn *c, unsigned bits);
 struct wr_vhost;
 void wr_conn_vhost_deleted(struct wr_conn *c, struct wr_vhost *vh);
 
+/* P-08: a channel whose oldest unacknowledged delivery is older than timeout_ms is closed
+ * with ERR-27's 406. */
+void wr_conn_check_ack_timeouts(struct wr_conn *c, int64_t now_ms, uint32_t timeout_ms);
+
 /* Exclusive queues are owned by the declaring connection and deleted with it. */
 void wr_conn_own_queue(struct wr_conn *c, struct wr_queue *q);
 void wr_conn_disown_queue(struct wr_conn *c, struct wr_queue *q);

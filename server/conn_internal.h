@@ -45,6 +45,7 @@ struct wr_unacked {
     struct wr_queue *q; /* one ref */
     struct wr_qentry *e;
     struct wr_consumer *c; /* NULL for basic.get or once the consumer is gone */
+    int64_t at;            /* delivery time, for the acknowledgement timeout (P-08) */
 };
 TAILQ_HEAD(wr_unacked_list, wr_unacked);
 TAILQ_HEAD(wr_chconsumer_list, wr_consumer);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* warrenctl's commands: option parsing, the command table, usage errors and the commands that
- * change something (vhosts, users, permissions, queues, alarm thresholds, stop). Listings are in
- * ctl_list.c. Texts and exit codes copy rabbitmqctl 3.10; changes go through admin.h. */
+ * change something (vhosts, users, permissions, policies, queues, alarm thresholds, stop).
+ * Listings are in ctl_list.c. Texts and exit codes copy rabbitmqctl 3.10; changes go through
+ * admin.h. */
 #include "server/ctl.h"
 
 #include "server/admin.h"
@@ -9,13 +10,16 @@
 #include "server/broker.h"
 #include "server/ctl_internal.h"
 #include "server/hmap.h"
+#include "server/policy.h"
 #include "server/queue.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +32,24 @@
 static wr_ctl_handler wr_ctl_status, wr_ctl_await_startup, wr_ctl_add_vhost, wr_ctl_delete_vhost,
         wr_ctl_add_user, wr_ctl_delete_user, wr_ctl_change_password, wr_ctl_set_user_tags,
         wr_ctl_set_permissions, wr_ctl_clear_permissions, wr_ctl_purge_queue, wr_ctl_delete_queue,
-        wr_ctl_set_vm_memory_high_watermark, wr_ctl_set_disk_free_limit, wr_ctl_stop;
+        wr_ctl_set_vm_memory_high_watermark, wr_ctl_set_disk_free_limit, wr_ctl_stop,
+        wr_ctl_set_policy, wr_ctl_clear_policy, wr_ctl_set_operator_policy,
+        wr_ctl_clear_operator_policy;
 
-#define VH   "[--vhost <vhost>] "
-#define COLS "[--no-table-headers] [<column> ...]"
+/* TODO: move to ctl_internal.h (declared here and in ctl_list.c meanwhile). */
+extern const struct wr_ctl_col wr_ctl_policy_cols[];
+wr_ctl_handler wr_ctl_list_policies, wr_ctl_list_operator_policies;
+
+/* set_policy's --priority and --apply-to, for the command line being run (wr_ctl_run runs on
+ * the loop thread only). TODO: fields of struct wr_ctl_opts once ctl_internal.h has them. */
+static struct {
+    const char *priority, *apply_to;
+} wr_ctl_popts;
+
+#define VH    "[--vhost <vhost>] "
+#define COLS  "[--no-table-headers] [<column> ...]"
+#define POL   "[--priority <priority>] [--apply-to <apply-to>] <name> <pattern> <definition>"
+#define PCOLS "vhost name pattern apply-to definition priority"
 
 static const struct wr_ctl_cmd wr_ctl_cmds[] = {
         {"status", "", 0, 0, wr_ctl_status, NULL, NULL},
@@ -62,6 +80,14 @@ static const struct wr_ctl_cmd wr_ctl_cmds[] = {
         {"set_permissions", VH "<username> <conf> <write> <read>", 4, 4, wr_ctl_set_permissions,
          NULL, NULL},
         {"clear_permissions", VH "<username>", 1, 1, wr_ctl_clear_permissions, NULL, NULL},
+        {"set_policy", VH POL, 3, 3, wr_ctl_set_policy, NULL, NULL},
+        {"clear_policy", VH "<name>", 1, 1, wr_ctl_clear_policy, NULL, NULL},
+        {"list_policies", VH "[--no-table-headers]", 0, 0, wr_ctl_list_policies, wr_ctl_policy_cols,
+         PCOLS},
+        {"set_operator_policy", VH POL, 3, 3, wr_ctl_set_operator_policy, NULL, NULL},
+        {"clear_operator_policy", VH "<name>", 1, 1, wr_ctl_clear_operator_policy, NULL, NULL},
+        {"list_operator_policies", VH "[--no-table-headers]", 0, 0, wr_ctl_list_operator_policies,
+         wr_ctl_policy_cols, PCOLS},
         {"purge_queue", VH "<queue>", 1, 1, wr_ctl_purge_queue, NULL, NULL},
         {"delete_queue", VH "<queue_name> [--if-empty|-e] [--if-unused|-u]", 1, 1,
          wr_ctl_delete_queue, NULL, NULL},
@@ -180,6 +206,10 @@ wr_ctl_option(struct wr_ctl_opts *o, int argc, char **argv, int *i)
         ; /* the client uses these before connecting */
     else if ((v = wr_ctl_flag_value(argc, argv, i, "-f", "--formatter")) != NULL)
         o->json = strcmp(v, "json") == 0;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--priority", "--priority")) != NULL)
+        wr_ctl_popts.priority = v;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--apply-to", "--apply-to")) != NULL)
+        wr_ctl_popts.apply_to = v;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = true;
     else if (strcmp(a, "-s") == 0 || strcmp(a, "--silent") == 0)
@@ -204,6 +234,8 @@ wr_ctl_parse(struct wr_ctl_opts *o, int argc, char **argv, char **pos, int *npos
     bool opts_done = false;
 
     o->vhost = "/";
+    wr_ctl_popts.priority = NULL;
+    wr_ctl_popts.apply_to = "all";
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -499,6 +531,92 @@ wr_ctl_clear_permissions(struct wr_ctl_req *r)
         return rc;
     rc = wr_admin_clear_permissions(r->b, r->o.vhost, r->argv[0], err, sizeof(err));
     return wr_ctl_user_call(r, rc, err);
+}
+
+/* ---- policies and operator policies ------------------------------------------------------ */
+
+/* --priority takes an integer; anything else is refused as rabbitmqctl's option parser does. */
+static int
+wr_ctl_priority(struct wr_ctl_req *r, int *out)
+{
+    const char *s = wr_ctl_popts.priority;
+    long long v;
+    char *end;
+
+    *out = 0;
+    if (s == NULL)
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (isspace((unsigned char)*s) || errno || end == s || *end || v < INT_MIN || v > INT_MAX)
+        return wr_ctl_usage_error(r, "Invalid options for this command:\n--priority : %s", s);
+    *out = (int)v;
+    return 0;
+}
+
+/* The vhost is checked first (exit 65, no "Error:" line); the definition's errors are
+ * RabbitMQ's validation texts, except that JSON which does not parse is not a validation
+ * failure. */
+static int
+wr_ctl_policy_set(struct wr_ctl_req *r, bool op)
+{
+    char err[1024] = "";
+    int prio, rc;
+
+    if ((rc = wr_ctl_priority(r, &prio)) != 0)
+        return rc;
+    wr_ctl_info(r,
+                "Setting %s \"%s\" for pattern \"%s\" to \"%s\" with priority \"%d\" for vhost "
+                "\"%s\" ...",
+                op ? "operator policy override" : "policy", r->argv[0], r->argv[1], r->argv[2],
+                prio, r->o.vhost);
+    if (!wr_ctl_vhost_exists(r, r->o.vhost)) {
+        evbuffer_add_printf(r->err, "Virtual host '%s' does not exist\n", r->o.vhost);
+        return WR_CTL_DATAERR;
+    }
+    if (wr_policy_set(r->b, op, r->o.vhost, r->argv[0], r->argv[1], r->argv[2], prio,
+                      wr_ctl_popts.apply_to, err, sizeof(err)) == 0)
+        return 0;
+    if (strncmp(err, "JSON decoding error", 19) == 0)
+        return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "%s", err);
+    return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "Validation failed\n\n%s\n", err);
+}
+
+/* A missing vhost is "Parameter does not exist" too, as in rabbitmqctl. */
+static int
+wr_ctl_policy_clear(struct wr_ctl_req *r, bool op)
+{
+    char err[512] = "";
+
+    wr_ctl_info(r, "Clearing %s \"%s\" on vhost \"%s\" ...", op ? "operator policy" : "policy",
+                r->argv[0], r->o.vhost);
+    if (wr_policy_clear(r->b, op, r->o.vhost, r->argv[0], err, sizeof(err)) < 0)
+        return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "%s", err[0] ? err : "Parameter does not exist");
+    return 0;
+}
+
+static int
+wr_ctl_set_policy(struct wr_ctl_req *r)
+{
+    return wr_ctl_policy_set(r, false);
+}
+
+static int
+wr_ctl_clear_policy(struct wr_ctl_req *r)
+{
+    return wr_ctl_policy_clear(r, false);
+}
+
+static int
+wr_ctl_set_operator_policy(struct wr_ctl_req *r)
+{
+    return wr_ctl_policy_set(r, true);
+}
+
+static int
+wr_ctl_clear_operator_policy(struct wr_ctl_req *r)
+{
+    return wr_ctl_policy_clear(r, true);
 }
 
 /* ---- queues ------------------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include "server/exchange.h"
 #include "server/hmap.h"
 #include "server/mem.h"
+#include "server/policy.h"
 #include "server/queue.h"
 #include "server/user.h"
 #include "server/vhost.h"
@@ -481,6 +482,22 @@ wr_q_type(const void *q, struct wr_ctl_val *v)
 }
 
 static void
+wr_q_policy(const void *q, struct wr_ctl_val *v)
+{
+    const char *p = wr_policy_of_queue(q, false);
+
+    wr_ctl_cstr(v, p ? p : "");
+}
+
+static void
+wr_q_operator_policy(const void *q, struct wr_ctl_val *v)
+{
+    const char *p = wr_policy_of_queue(q, true);
+
+    wr_ctl_cstr(v, p ? p : "");
+}
+
+static void
 wr_ctl_running(const void *row, struct wr_ctl_val *v)
 {
     (void)row;
@@ -521,7 +538,9 @@ const struct wr_ctl_col wr_ctl_queue_cols[] = {
         {"arguments", wr_q_arguments},
         {"type", wr_q_type},
         {"state", wr_ctl_running},
-        {"policy", wr_ctl_empty},
+        {"policy", wr_q_policy},
+        /* not an info key of rabbitmqctl 3.10's list_queues (its HTTP API has it) */
+        {"operator_policy", wr_q_operator_policy},
         {"online", wr_ctl_true},
         {NULL, NULL},
 };
@@ -855,6 +874,142 @@ wr_ctl_list_permissions(struct wr_ctl_req *r)
     wr_ctl_table_end(&t);
     free(users.v);
     return 0;
+}
+
+/* ---- policies and operator policies ------------------------------------------------------ */
+
+/* TODO: move to ctl_internal.h (declared here and in ctl_cmds.c meanwhile). */
+extern const struct wr_ctl_col wr_ctl_policy_cols[];
+wr_ctl_handler wr_ctl_list_policies, wr_ctl_list_operator_policies;
+
+/* A copy of a policy, so that the rows outlive wr_policy_foreach's visit. */
+struct wr_ctl_policy_row {
+    char *vhost, *name, *pattern, *apply_to, *definition;
+    int priority;
+};
+
+struct wr_ctl_policy_rows {
+    struct wr_ctl_policy_row *v;
+    size_t n, cap;
+};
+
+static void
+wr_ctl_policy_collect(const struct wr_policy_view *p, void *arg)
+{
+    struct wr_ctl_policy_rows *rows = arg;
+    struct wr_ctl_policy_row *row;
+
+    if (rows->n == rows->cap) {
+        rows->cap = rows->cap ? 2 * rows->cap : 8;
+        rows->v = wr_xrealloc(rows->v, rows->cap * sizeof(*rows->v));
+    }
+    row = &rows->v[rows->n++];
+    row->vhost = wr_xstrdup(p->vhost);
+    row->name = wr_xstrdup(p->name);
+    row->pattern = wr_xstrdup(p->pattern);
+    row->apply_to = wr_xstrdup(p->apply_to);
+    row->definition = wr_xstrdup(p->definition_json);
+    row->priority = p->priority;
+}
+
+static int
+wr_ctl_policy_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct wr_ctl_policy_row *)a)->name,
+                  ((const struct wr_ctl_policy_row *)b)->name);
+}
+
+static void
+wr_pol_vhost(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_policy_row *)row)->vhost);
+}
+
+static void
+wr_pol_name(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_policy_row *)row)->name);
+}
+
+static void
+wr_pol_pattern(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_policy_row *)row)->pattern);
+}
+
+static void
+wr_pol_apply_to(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_policy_row *)row)->apply_to);
+}
+
+/* the definition is JSON text, printed as is in TSV and as a JSON string by --formatter json */
+static void
+wr_pol_definition(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_policy_row *)row)->definition);
+}
+
+static void
+wr_pol_priority(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, ((const struct wr_ctl_policy_row *)row)->priority);
+}
+
+const struct wr_ctl_col wr_ctl_policy_cols[] = {
+        {"vhost", wr_pol_vhost},
+        {"name", wr_pol_name},
+        {"pattern", wr_pol_pattern},
+        {"apply-to", wr_pol_apply_to},
+        {"definition", wr_pol_definition},
+        {"priority", wr_pol_priority},
+        {NULL, NULL},
+};
+
+/* Unlike the other listings, rabbitmqctl prints an empty line (JSON: []) for no policies. */
+static int
+wr_ctl_list_policy_rows(struct wr_ctl_req *r, bool op)
+{
+    struct wr_ctl_policy_rows rows = {NULL, 0, 0};
+    struct wr_ctl_table t;
+
+    wr_ctl_info(r, "Listing %s for vhost \"%s\" ...", op ? "operator policy overrides" : "policies",
+                r->o.vhost);
+    if (wr_ctl_vhost(r) == NULL) {
+        evbuffer_add_printf(r->err, "Virtual host '%s' does not exist\n", r->o.vhost);
+        return WR_CTL_DATAERR;
+    }
+    wr_policy_foreach(r->b, op, r->o.vhost, wr_ctl_policy_collect, &rows);
+    if (rows.n == 0) {
+        evbuffer_add_printf(r->out, "%s\n", r->o.json ? "[]" : "");
+        return 0;
+    }
+    qsort(rows.v, rows.n, sizeof(*rows.v), wr_ctl_policy_cmp);
+    wr_ctl_table_begin(r, &t);
+    for (size_t i = 0; i < rows.n; i++)
+        wr_ctl_table_row(&t, &rows.v[i]);
+    wr_ctl_table_end(&t);
+    for (size_t i = 0; i < rows.n; i++) {
+        free(rows.v[i].vhost);
+        free(rows.v[i].name);
+        free(rows.v[i].pattern);
+        free(rows.v[i].apply_to);
+        free(rows.v[i].definition);
+    }
+    free(rows.v);
+    return 0;
+}
+
+int
+wr_ctl_list_policies(struct wr_ctl_req *r)
+{
+    return wr_ctl_list_policy_rows(r, false);
+}
+
+int
+wr_ctl_list_operator_policies(struct wr_ctl_req *r)
+{
+    return wr_ctl_list_policy_rows(r, true);
 }
 
 /* ---- connections, channels, consumers ---------------------------------------------------- */

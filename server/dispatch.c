@@ -7,6 +7,7 @@
 #include "amqp/method.h"
 #include "server/broker.h"
 #include "server/settings.h"
+#include "server/user.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
@@ -52,6 +53,12 @@ wr_channel_open(struct wr_conn *c, uint16_t chan)
                             "number of channels opened (%u) has reached the negotiated "
                             "channel_max (%u)",
                             c->open_channels, max);
+    if (wr_user_max_channels(c->user) >= 0 &&
+        wr_user_channels(c->user) >= (uint64_t)wr_user_max_channels(c->user))
+        return wr_conn_fail(c, WR_NOT_ALLOWED,
+                            "number of channels opened for user '%s' has reached the maximum "
+                            "allowed user limit of (%lld)",
+                            wr_user_name(c->user), (long long)wr_user_max_channels(c->user));
     wr_channel_new(c, chan);
     return wr_conn_send(c, chan, WR_M_CHANNEL_OPEN_OK, &ok) < 0 ? WR_EXC : 0;
 }

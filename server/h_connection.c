@@ -267,7 +267,22 @@ wr_open(struct wr_conn *c, const struct wr_m_connection_open *m)
         return wr_conn_fail(c, WR_NOT_ALLOWED, "access to vhost '%.*s' refused for user '%s'",
                             (int)m->virtual_host.len, (const char *)m->virtual_host.ptr,
                             wr_user_name(c->user));
+    if (wr_vhost_max_connections(vh) >= 0 &&
+        wr_vhost_connections(vh) >= (uint64_t)wr_vhost_max_connections(vh))
+        return wr_conn_fail(c, WR_NOT_ALLOWED,
+                            "access to vhost '%s' refused for user '%s': connection limit (%lld) "
+                            "is reached",
+                            wr_vhost_name(vh), wr_user_name(c->user),
+                            (long long)wr_vhost_max_connections(vh));
+    if (wr_user_max_connections(c->user) >= 0 &&
+        wr_user_connections(c->user) >= (uint64_t)wr_user_max_connections(c->user))
+        return wr_conn_fail(c, WR_NOT_ALLOWED,
+                            "connection refused for user '%s': user connection limit (%lld) is "
+                            "reached",
+                            wr_user_name(c->user), (long long)wr_user_max_connections(c->user));
     c->vh = vh;
+    wr_vhost_count_connection(vh, 1);
+    wr_user_count(c->user, 1, 0);
     c->state = WR_CS_RUNNING;
     evtimer_del(c->handshake_timer);
     wr_log(WR_LOG_INFO, "connection %s: user '%s' authenticated and granted access to vhost '%s'",

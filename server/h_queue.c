@@ -4,6 +4,7 @@
 
 #include "amqp/table.h"
 #include "server/broker.h"
+#include "server/hmap.h"
 #include "server/mem.h"
 #include "server/perm.h"
 #include "server/queue_args.h"
@@ -203,6 +204,13 @@ wr_queue_declare(struct wr_channel *ch, const struct wr_m_queue_declare *m)
         return wr_chan_fail(ch, WR_PRECONDITION_FAILED, "%s", err);
     if (wr_queue_dlx_perms(ch, name, m->arguments) < 0)
         return WR_EXC;
+    /* ERR-28: the limit counts queues, so only a new declaration can hit it */
+    if (wr_vhost_max_queues(vh) >= 0 &&
+        wr_hmap_count(wr_vhost_queues(vh)) >= (uint64_t)wr_vhost_max_queues(vh))
+        return wr_chan_fail(
+                ch, WR_PRECONDITION_FAILED,
+                "cannot declare queue '%s': queue limit in vhost '%s' (%lld) is reached", cname,
+                wr_vh(ch), (long long)wr_vhost_max_queues(vh));
     struct wr_queue_opts o = {.durable = m->durable && !m->exclusive,
                               .exclusive = m->exclusive,
                               .auto_delete = m->auto_delete,

@@ -6,6 +6,7 @@ libwarren_a_SOURCES += \
 	server/broker.c server/broker.h \
 	server/channel.c server/channel.h \
 	server/settings.c server/settings.h \
+	server/clock.h \
 	server/conn.c server/conn.h server/conn_internal.h \
 	server/dispatch.c \
 	server/error.c server/error.h \

@@ -226,6 +226,19 @@ wr_json_int(const json_t *def, const char *key)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
+/* RabbitMQ stores and lists definitions compact with sorted keys. */
+static char *
+wr_def_normalise(const char *json)
+{
+    json_t *def = json_loads(json, 0, NULL);
+    char *s = def ? json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *out = wr_xstrdup(s ? s : json);
+
+    free(s);
+    json_decref(def);
+    return out;
+}
+
 static int
 wr_def_parse(const char *json, bool op, struct wr_pvals *out, char *err, size_t errcap)
 {
@@ -235,8 +248,9 @@ wr_def_parse(const char *json, bool op, struct wr_pvals *out, char *err, size_t 
     char val[256];
     int rc = -1;
 
+    (void)jerr;
     if (def == NULL || !json_is_object(def)) {
-        snprintf(err, errcap, "JSON decoding error: %s", def ? "not an object" : jerr.text);
+        snprintf(err, errcap, "JSON decoding error. Reason: badarg");
         goto out;
     }
     if (json_object_size(def) == 0) {
@@ -341,14 +355,14 @@ wr_policy_set(struct wr_broker *b, bool op, const char *vhost, const char *name,
     p->name = wr_xstrdup(name);
     p->pattern = wr_xstrdup(pattern);
     p->apply_to = wr_xstrdup(apply_to);
-    p->json = wr_xstrdup(definition_json);
+    p->json = wr_def_normalise(definition_json);
     p->priority = priority;
     if ((old = wr_policy_find(ps, op, vhost, name)) != NULL) {
         TAILQ_REMOVE(&ps->list, old, link);
         wr_policy_free(old);
     }
     TAILQ_INSERT_TAIL(&ps->list, p, link);
-    wr_defs_policy(b, op, vhost, name, pattern, definition_json, priority, apply_to, true);
+    wr_defs_policy(b, op, vhost, name, pattern, p->json, priority, apply_to, true);
     wr_policy_refresh(b, vhost);
     return 0;
 fail:

@@ -3,6 +3,7 @@
 #ifndef WR_QUEUE_INTERNAL_H
 #define WR_QUEUE_INTERNAL_H
 
+#include "server/clock.h"
 #include "server/queue.h"
 #include "server/queue_args.h"
 
@@ -52,8 +53,7 @@ void wr_queue_drop(struct wr_queue *q, struct wr_qentry *e);
 enum wr_dl_reason;
 void wr_queue_deadletter_entry(struct wr_queue *q, struct wr_qentry *e, int reason);
 
-/* queue_expiry.c */
-int64_t wr_clock_ms(void);
+/* queue_expiry.c (wr_clock_ms is declared in clock.h) */
 /* Drops (or dead-letters) expired messages at the head and re-arms the TTL timer (T-01). */
 void wr_queue_expire_head(struct wr_queue *q);
 /* Restarts the x-expires lease when the queue is unused (T-03). */

@@ -21,6 +21,8 @@ struct wr_user {
     bool loopback_only;
     struct wr_perm *perms;
     size_t nperms, cap;
+    int64_t max_connections, max_channels;
+    uint32_t connections, channels;
 };
 
 static void
@@ -44,6 +46,7 @@ wr_user_new(const char *name, const char *password)
 
     u->name = wr_xstrdup(name);
     u->tags = wr_xstrdup("");
+    u->max_connections = u->max_channels = -1;
     if (password != NULL)
         wr_user_set_password(u, password);
     return u;
@@ -233,4 +236,44 @@ bool
 wr_user_has_vhost(const struct wr_user *u, const char *vhost, size_t len)
 {
     return wr_user_find_perm(u, vhost, len) != NULL;
+}
+
+void
+wr_user_set_limits(struct wr_user *u, int64_t max_connections, int64_t max_channels)
+{
+    u->max_connections = max_connections;
+    u->max_channels = max_channels;
+}
+
+int64_t
+wr_user_max_connections(const struct wr_user *u)
+{
+    return u->max_connections;
+}
+
+int64_t
+wr_user_max_channels(const struct wr_user *u)
+{
+    return u->max_channels;
+}
+
+uint32_t
+wr_user_connections(const struct wr_user *u)
+{
+    return u->connections;
+}
+
+uint32_t
+wr_user_channels(const struct wr_user *u)
+{
+    return u->channels;
+}
+
+void
+wr_user_count(const struct wr_user *u, int connections, int channels)
+{
+    struct wr_user *m = (struct wr_user *)u;
+
+    m->connections = (uint32_t)((int64_t)m->connections + connections);
+    m->channels = (uint32_t)((int64_t)m->channels + channels);
 }

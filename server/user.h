@@ -47,6 +47,14 @@ bool wr_user_clear_perm(struct wr_user *u, const char *vhost);
 const struct wr_perm *wr_user_perm(const struct wr_user *u, const char *vhost, size_t len);
 size_t wr_user_nperms(const struct wr_user *u);
 const struct wr_perm *wr_user_perm_at(const struct wr_user *u, size_t i);
+/* A-06 user limits (-1 = none). The counts are runtime state, not definitions, so they may
+ * change through a const user (connections hold const pointers). */
+void wr_user_set_limits(struct wr_user *u, int64_t max_connections, int64_t max_channels);
+int64_t wr_user_max_connections(const struct wr_user *u);
+int64_t wr_user_max_channels(const struct wr_user *u);
+uint32_t wr_user_connections(const struct wr_user *u);
+uint32_t wr_user_channels(const struct wr_user *u);
+void wr_user_count(const struct wr_user *u, int connections, int channels);
 /* Full permissions on a vhost (the default user's). */
 void wr_user_grant(struct wr_user *u, const char *vhost);
 bool wr_user_has_vhost(const struct wr_user *u, const char *vhost, size_t len);

@@ -16,6 +16,8 @@ struct wr_vhost {
     struct wr_broker *broker;
     struct wr_hmap *exchanges;
     struct wr_hmap *queues;
+    int64_t max_connections, max_queues;
+    uint32_t connections;
 };
 
 static const struct {
@@ -41,6 +43,7 @@ wr_vhost_new(struct wr_broker *b, const char *name)
     vh->broker = b;
     vh->exchanges = wr_hmap_new();
     vh->queues = wr_hmap_new();
+    vh->max_connections = vh->max_queues = -1;
     for (size_t i = 0; i < sizeof(wr_predeclared) / sizeof(wr_predeclared[0]); i++) {
         struct wr_exchange_opts o = {.type = wr_predeclared[i].type,
                                      .durable = true,
@@ -144,4 +147,35 @@ struct wr_hmap *
 wr_vhost_exchanges(const struct wr_vhost *vh)
 {
     return vh->exchanges;
+}
+
+void
+wr_vhost_set_limits(struct wr_vhost *vh, int64_t max_connections, int64_t max_queues)
+{
+    vh->max_connections = max_connections;
+    vh->max_queues = max_queues;
+}
+
+int64_t
+wr_vhost_max_connections(const struct wr_vhost *vh)
+{
+    return vh->max_connections;
+}
+
+int64_t
+wr_vhost_max_queues(const struct wr_vhost *vh)
+{
+    return vh->max_queues;
+}
+
+uint32_t
+wr_vhost_connections(const struct wr_vhost *vh)
+{
+    return vh->connections;
+}
+
+void
+wr_vhost_count_connection(struct wr_vhost *vh, int delta)
+{
+    vh->connections = (uint32_t)((int64_t)vh->connections + delta);
 }

@@ -4,6 +4,7 @@
 #define WR_VHOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct wr_broker;
 struct wr_exchange;
@@ -27,5 +28,12 @@ void wr_vhost_add_queue(struct wr_vhost *vh, struct wr_queue *q);
 void wr_vhost_remove_queue(struct wr_vhost *vh, struct wr_queue *q);
 struct wr_hmap *wr_vhost_queues(const struct wr_vhost *vh);
 struct wr_hmap *wr_vhost_exchanges(const struct wr_vhost *vh);
+
+/* A-06 limits (-1 = none) and the open connections they count. */
+void wr_vhost_set_limits(struct wr_vhost *vh, int64_t max_connections, int64_t max_queues);
+int64_t wr_vhost_max_connections(const struct wr_vhost *vh);
+int64_t wr_vhost_max_queues(const struct wr_vhost *vh);
+uint32_t wr_vhost_connections(const struct wr_vhost *vh);
+void wr_vhost_count_connection(struct wr_vhost *vh, int delta);
 
 #endif

@@ -40,3 +40,14 @@ tests_integration_perm_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
 tests_integration_perm_client_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/it_perm.sh
 EXTRA_DIST += tests/integration/it_perm.sh
+
+# Policies and operator policies through warrenctl (PO-01..PO-06); needs amqp-tools and python3.
+TESTS += tests/integration/it_policy.sh
+EXTRA_DIST += tests/integration/it_policy.sh
+
+check_PROGRAMS += tests/integration/ack_timeout_client
+tests_integration_ack_timeout_client_SOURCES = tests/integration/ack_timeout_client.c
+tests_integration_ack_timeout_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
+tests_integration_ack_timeout_client_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/integration/it_ack_timeout.sh
+EXTRA_DIST += tests/integration/it_ack_timeout.sh
