@@ -13,6 +13,7 @@
 #include "server/user.h"
 #include "server/vhost.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -217,4 +218,65 @@ wr_admin_set_disk_free_limit(struct wr_broker *b, uint64_t bytes)
 {
     if (wr_broker_alarms(b) != NULL)
         wr_alarms_set_disk_limit(wr_broker_alarms(b), bytes);
+}
+
+/* Reads the two limits a JSON object may set; unknown keys are refused as RabbitMQ does. */
+static int
+wr_admin_limits(const char *json, const char *k1, const char *k2, int64_t *v1, int64_t *v2,
+                char *err, size_t errcap)
+{
+    json_t *o = json_loads(json, 0, NULL), *v;
+    const char *key;
+    int rc = 0;
+
+    if (!json_is_object(o)) {
+        snprintf(err, errcap, "JSON decoding error. Reason: badarg");
+        json_decref(o);
+        return -1;
+    }
+    json_object_foreach(o, key, v)
+    {
+        int64_t *dst = strcmp(key, k1) == 0 ? v1 : strcmp(key, k2) == 0 ? v2 : NULL;
+        if (dst == NULL || !json_is_integer(v)) {
+            snprintf(err, errcap, "Validation failed\n\n%s is not a valid limit", key);
+            rc = -1;
+            break;
+        }
+        *dst = json_integer_value(v) < 0 ? -1 : (int64_t)json_integer_value(v);
+    }
+    json_decref(o);
+    return rc;
+}
+
+int
+wr_admin_set_vhost_limits(struct wr_broker *b, const char *vhost, const char *json, char *err,
+                          size_t errcap)
+{
+    struct wr_vhost *vh = wr_hmap_get(wr_broker_vhosts(b), vhost, strlen(vhost));
+    int64_t conns = -1, queues = -1;
+
+    if (vh == NULL) {
+        snprintf(err, errcap, "Virtual host '%s' does not exist", vhost);
+        return -1;
+    }
+    if (wr_admin_limits(json, "max-connections", "max-queues", &conns, &queues, err, errcap) < 0)
+        return -1;
+    wr_vhost_set_limits(vh, conns, queues);
+    wr_defs_limits(b, true, vhost, conns, queues);
+    return 0;
+}
+
+int
+wr_admin_set_user_limits(struct wr_broker *b, const char *user, const char *json, char *err,
+                         size_t errcap)
+{
+    struct wr_user *u = wr_admin_user(b, user, err, errcap);
+    int64_t conns = -1, chans = -1;
+
+    if (u == NULL ||
+        wr_admin_limits(json, "max-connections", "max-channels", &conns, &chans, err, errcap) < 0)
+        return -1;
+    wr_user_set_limits(u, conns, chans);
+    wr_defs_limits(b, false, user, conns, chans);
+    return 0;
 }

@@ -37,6 +37,13 @@ void wr_admin_put_user_hash(struct wr_broker *b, const char *name, const void *s
 /* Removes every user and vhost: a snapshot restore replaces the whole state. */
 void wr_admin_clear_all(struct wr_broker *b);
 
+/* A-06 limits from RabbitMQ's JSON ({"max-connections":N,"max-queues":N} for a vhost,
+ * {"max-connections":N,"max-channels":N} for a user; a negative value removes a limit). */
+int wr_admin_set_vhost_limits(struct wr_broker *b, const char *vhost, const char *json, char *err,
+                              size_t errcap);
+int wr_admin_set_user_limits(struct wr_broker *b, const char *user, const char *json, char *err,
+                             size_t errcap);
+
 /* Resource alarm thresholds at runtime (F-01, F-02). */
 void wr_admin_set_memory_watermark(struct wr_broker *b, double relative, uint64_t absolute);
 void wr_admin_set_disk_free_limit(struct wr_broker *b, uint64_t bytes);

@@ -20,7 +20,8 @@ struct wr_broker;
 struct evbuffer;
 struct wr_ctl;
 
-#define WR_CTL_MAX_REQUEST (64 * 1024)
+/* import_definitions sends the whole document */
+#define WR_CTL_MAX_REQUEST (16 * 1024 * 1024)
 #define WR_CTL_MAX_ARGS    1024
 
 /* rabbitmqctl's exit codes (sysexits.h values) */
@@ -31,6 +32,8 @@ enum {
     WR_CTL_NOUSER = 67,
     WR_CTL_UNAVAILABLE = 69,
     WR_CTL_SOFTWARE = 70,
+    WR_CTL_NOINPUT = 66,
+    WR_CTL_CANTCREAT = 73,
 };
 
 /* Listens on the config's ctl_socket path (default <data_dir>/warren.sock), replacing a stale

@@ -82,6 +82,11 @@ wr_ctl_handler wr_ctl_list_queues, wr_ctl_list_exchanges, wr_ctl_list_bindings, 
         wr_ctl_list_users, wr_ctl_list_permissions, wr_ctl_list_connections, wr_ctl_list_channels,
         wr_ctl_list_consumers;
 
+/* Definitions and limits (ctl_defs.c). */
+wr_ctl_handler wr_ctl_export_definitions, wr_ctl_import_definitions, wr_ctl_set_vhost_limits,
+        wr_ctl_clear_vhost_limits, wr_ctl_list_vhost_limits, wr_ctl_set_user_limits,
+        wr_ctl_clear_user_limits;
+
 /* Output helpers (ctl_cmds.c). info is suppressed by -q and by the JSON formatter. */
 void wr_ctl_info(struct wr_ctl_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "Error:\n<text>\n" on stderr and returns code. */

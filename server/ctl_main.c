@@ -209,6 +209,76 @@ wr_ctl_local(int argc, char **argv)
     return rc;
 }
 
+/* export/import_definitions name files of the client's side: the broker is sent "-" or the
+ * document, and the export is written here. Returns the index of the path argument, or 0. */
+static int
+wr_ctl_file_arg(int argc, char **argv, bool *export)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        *export = strcmp(argv[i], "export_definitions") == 0;
+        if (*export || strcmp(argv[i], "import_definitions") == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+static bool
+wr_ctl_quiet(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-s") ||
+            !strcmp(argv[i], "--silent"))
+            return true;
+    }
+    return false;
+}
+
+static char *
+wr_ctl_slurp(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    struct evbuffer *b = evbuffer_new();
+    char buf[65536], *out = NULL;
+    size_t n;
+
+    if (f == NULL) {
+        evbuffer_free(b);
+        return NULL;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        evbuffer_add(b, buf, n);
+    evbuffer_add(b, "", 1);
+    out = strdup((const char *)evbuffer_pullup(b, -1));
+    evbuffer_free(b);
+    if (f != stdin)
+        fclose(f);
+    return out;
+}
+
+/* Writes the reply's stdout (the JSON) to path; the reply's stderr still goes to stderr. */
+static int
+wr_ctl_save_export(struct evbuffer *in, const char *path)
+{
+    uint8_t h[4];
+    uint32_t code, n;
+    FILE *f;
+
+    if (evbuffer_copyout(in, h, 4) != 4)
+        return -1;
+    code = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    if (code != 0)
+        return wr_ctl_print_reply(in);
+    evbuffer_drain(in, 4);
+    evbuffer_remove(in, h, 4);
+    n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    f = fopen(path, "w");
+    if (f == NULL || fwrite(evbuffer_pullup(in, n), 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "Error:\ncould not write %s: %s\n", path, strerror(errno));
+        return WR_CTL_CANTCREAT;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,6 +289,22 @@ main(int argc, char **argv)
     if ((rc = wr_ctl_local(argc, argv)) >= 0)
         return rc;
     wr_ctl_client_opts(argc, argv, &o);
+    bool export = false;
+    int fi = wr_ctl_file_arg(argc, argv, &export);
+    char *path = fi ? argv[fi] : NULL, *doc = NULL;
+    if (path != NULL && !wr_ctl_quiet(argc, argv))
+        printf(export ? "Exporting definitions in JSON to a file at \"%s\" ...\n"
+                      : "Importing definitions in JSON from a file at \"%s\" ...\n",
+               path);
+    if (path != NULL && !export) {
+        if ((doc = wr_ctl_slurp(path)) == NULL) {
+            fprintf(stderr, "Error:\n%s: %s\n", path, strerror(errno));
+            return WR_CTL_NOINPUT;
+        }
+        argv[fi] = doc;
+    } else if (path != NULL) {
+        argv[fi] = (char *)"-";
+    }
     fd = wr_ctl_connect_wait(&o);
     if (fd < 0)
         return wr_ctl_unreachable(&o, strerror(errno));
@@ -228,8 +314,14 @@ main(int argc, char **argv)
         return WR_CTL_USAGE;
     }
     in = evbuffer_new();
-    rc = wr_ctl_read_all(fd, in) < 0 ? -1 : wr_ctl_print_reply(in);
+    if (wr_ctl_read_all(fd, in) < 0)
+        rc = -1;
+    else if (export && path != NULL && strcmp(path, "-") != 0)
+        rc = wr_ctl_save_export(in, path);
+    else
+        rc = wr_ctl_print_reply(in);
     evbuffer_free(in);
+    free(doc);
     close(fd);
     return rc < 0 ? wr_ctl_unreachable(&o, "connection closed before the reply") : rc;
 }

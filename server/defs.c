@@ -34,7 +34,8 @@ enum wr_def_op {
     WR_DEF_PERM_SET,
     WR_DEF_PERM_DEL,
     WR_DEF_POLICY_SET,
-    WR_DEF_POLICY_DEL
+    WR_DEF_POLICY_DEL,
+    WR_DEF_LIMITS
 };
 #define WR_DEF_VERSION 1
 
@@ -305,6 +306,7 @@ wr_def_apply_fields(struct wr_vhost *vh, const struct wr_def_fields *f)
 /* Live changes have happened already when they are logged; replay performs them. */
 static void wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op);
 static void wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len);
+static void wr_def_apply_limits(struct wr_defs *d, const void *cmd, size_t len);
 
 static int
 wr_def_apply(const void *cmd, size_t len, void *arg)
@@ -315,6 +317,10 @@ wr_def_apply(const void *cmd, size_t len, void *arg)
 
     if (d->recording)
         return 0;
+    if (len > 0 && ((const uint8_t *)cmd)[0] == WR_DEF_LIMITS) {
+        wr_def_apply_limits(d, cmd, len);
+        return 0;
+    }
     if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_POLICY_SET) {
         wr_def_apply_policy(d, cmd, len);
         return 0;
@@ -443,6 +449,7 @@ wr_snap_admin(struct wr_snap *s, struct wr_broker *b)
 }
 
 static void wr_snap_policies(struct wr_snap *s, struct wr_broker *b);
+static void wr_snap_limits(struct wr_snap *s, struct wr_broker *b);
 
 static void
 wr_defs_snapshot(struct wr_defs *d)
@@ -458,6 +465,7 @@ wr_defs_snapshot(struct wr_defs *d)
     wr_meta_rec_init(&s.one);
     wr_snap_admin(&s, d->b);
     wr_snap_policies(&s, d->b);
+    wr_snap_limits(&s, d->b);
     wr_hmap_iter_init(wr_broker_vhosts(d->b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_snap_vhost(&s, val);
@@ -745,4 +753,75 @@ wr_snap_policies(struct wr_snap *s, struct wr_broker *b)
 
     wr_policy_foreach(b, false, NULL, wr_snap_policy, &user);
     wr_policy_foreach(b, true, NULL, wr_snap_policy, &op);
+}
+
+/* Limits: head (vhost or "", user or ""), then the two values as u64 (UINT64_MAX = none). */
+static void
+wr_rec_limits(struct wr_meta_rec *r, bool vhost, const char *name, int64_t a, int64_t c)
+{
+    wr_rec_admin(r, WR_DEF_LIMITS, vhost ? name : "", vhost ? "" : name);
+    wr_meta_rec_put_u64(r, (uint64_t)a);
+    wr_meta_rec_put_u64(r, (uint64_t)c);
+}
+
+void
+wr_defs_limits(struct wr_broker *b, bool vhost, const char *name, int64_t a, int64_t c)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_limits(&r, vhost, name, a, c);
+    wr_defs_admin_append(b, &r);
+}
+
+static void
+wr_def_apply_limits(struct wr_defs *d, const void *cmd, size_t len)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v;
+    uint64_t a, c;
+    char vhost[256], user[256];
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, user, sizeof(user));
+    wr_meta_rd_u64(&rd, &a);
+    wr_meta_rd_u64(&rd, &c);
+    if (wr_meta_rd_end(&rd) < 0)
+        return;
+    if (vhost[0] != '\0') {
+        struct wr_vhost *vh = wr_broker_vhost(d->b, vhost, strlen(vhost));
+        if (vh != NULL)
+            wr_vhost_set_limits(vh, (int64_t)a, (int64_t)c);
+    } else {
+        struct wr_user *u = wr_hmap_get(wr_broker_users(d->b), user, strlen(user));
+        if (u != NULL)
+            wr_user_set_limits(u, (int64_t)a, (int64_t)c);
+    }
+}
+
+static void
+wr_snap_limits(struct wr_snap *s, struct wr_broker *b)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(wr_broker_vhosts(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        if (wr_vhost_max_connections(val) < 0 && wr_vhost_max_queues(val) < 0)
+            continue;
+        wr_rec_limits(&s->one, true, key, wr_vhost_max_connections(val), wr_vhost_max_queues(val));
+        wr_snap_take(s);
+    }
+    wr_hmap_iter_init(wr_broker_users(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        if (wr_user_max_connections(val) < 0 && wr_user_max_channels(val) < 0)
+            continue;
+        wr_rec_limits(&s->one, false, key, wr_user_max_connections(val), wr_user_max_channels(val));
+        wr_snap_take(s);
+    }
 }

@@ -9,6 +9,7 @@
 #include "amqp/types.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct wr_broker;
 struct wr_defs;
@@ -35,6 +36,8 @@ void wr_defs_vhost(struct wr_broker *b, const char *name, bool added);
 void wr_defs_user(struct wr_broker *b, const struct wr_user *u); /* created or changed */
 void wr_defs_user_deleted(struct wr_broker *b, const char *name);
 void wr_defs_perm(struct wr_broker *b, const char *vhost, const char *user, bool set);
+/* Limits of a vhost (vhost true) or a user, -1 = none. */
+void wr_defs_limits(struct wr_broker *b, bool vhost, const char *name, int64_t a, int64_t c);
 void wr_defs_policy(struct wr_broker *b, bool op, const char *vhost, const char *name,
                     const char *pattern, const char *json, int priority, const char *apply_to,
                     bool set);

@@ -20,6 +20,7 @@ libwarren_a_SOURCES += \
 	server/msg.c server/msg.h \
 	server/msg_headers.c server/msg_headers.h \
 	server/deadletter.c server/deadletter.h \
+	server/ctl_defs.c \
 	server/defs.c server/defs.h \
 	server/definitions.c server/definitions.h \
 	server/json_table.c server/json_table.h \

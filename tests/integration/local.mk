@@ -51,3 +51,5 @@ tests_integration_ack_timeout_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS
 tests_integration_ack_timeout_client_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/it_ack_timeout.sh
 EXTRA_DIST += tests/integration/it_ack_timeout.sh
+TESTS += tests/integration/it_defs.sh
+EXTRA_DIST += tests/integration/it_defs.sh

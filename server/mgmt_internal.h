@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Shared by the management files only (mgmt*.c): the request being served, the handlers the
+ * route table in mgmt.c names, the reply helpers, and the JSON renderers of mgmt_json.c. */
+#ifndef WR_SERVER_MGMT_INTERNAL_H
+#define WR_SERVER_MGMT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct evbuffer;
+struct evhttp_request;
+struct wr_broker;
+struct wr_exchange;
+struct wr_perm;
+struct wr_policy_view;
+struct wr_queue;
+struct wr_user;
+struct wr_vhost;
+
+#define MGMT_MAX_SEGS 8
+#define MGMT_MAX_ARGS 3
+#define MGMT_RABBITMQ "3.10.8" /* the management plugin version Warren answers as */
+
+/* Tags that open the API, as bits; a route names the least one it needs. */
+enum {
+    MGMT_T_NONE = 0, /* no login at all (metrics) */
+    MGMT_T_MANAGEMENT = 1,
+    MGMT_T_POLICYMAKER = 2,
+    MGMT_T_MONITORING = 4,
+    MGMT_T_ADMIN = 8,
+};
+
+/* One request, on the stack of the evhttp callback: everything here dies when it returns. */
+struct mgmt_req {
+    struct evhttp_request *req;
+    struct wr_broker *b;
+    const struct wr_user *user; /* NULL on MGMT_T_NONE routes */
+    unsigned tags;              /* MGMT_T_* bits the user holds */
+    char *seg[MGMT_MAX_SEGS];   /* URL-decoded path segments */
+    int nseg;
+    const char *arg[MGMT_MAX_ARGS]; /* the segments the route's ':' parts captured */
+    json_t *body;                   /* a JSON object for routes that take one, else NULL */
+};
+
+typedef void mgmt_handler(struct mgmt_req *r);
+
+/* Replies; each sends the response, so a handler calls exactly one and returns. json is stolen. */
+void mgmt_reply_json(struct mgmt_req *r, int code, json_t *json);
+void mgmt_reply_empty(struct mgmt_req *r, int code);
+void mgmt_reply_text(struct mgmt_req *r, int code, const char *ctype, struct evbuffer *body);
+void mgmt_reply_error(struct mgmt_req *r, int code, const char *error, const char *reason);
+void mgmt_not_found(struct mgmt_req *r);
+void mgmt_bad_request(struct mgmt_req *r, const char *reason);
+/* True when the query string has key=true (DELETE ?if-empty=true). */
+bool mgmt_query_true(struct mgmt_req *r, const char *key);
+
+/* Administrators and monitors see every vhost; other users those they have permissions on. */
+bool mgmt_vhost_visible(const struct mgmt_req *r, const char *vhost);
+/* The vhost named by r->arg[i], or NULL after replying 404 (missing or not visible). */
+struct wr_vhost *mgmt_vhost_arg(struct mgmt_req *r, int i);
+/* "warren@host", as warrenctl names the node. */
+const char *mgmt_node_name(void);
+/* Calls cb for every vhost r may see (all when vhost is NULL, else that one if visible). */
+typedef void mgmt_vhost_visit(struct mgmt_req *r, struct wr_vhost *vh, void *arg);
+void mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
+
+/* mgmt_json.c: objects in rabbitmq_management's shapes; each returns a new reference. */
+json_t *mgmt_json_tags(const char *tags);
+json_t *mgmt_json_queue(const struct wr_queue *q);
+json_t *mgmt_json_exchange(const struct wr_exchange *x);
+json_t *mgmt_json_vhost(struct wr_vhost *vh);
+json_t *mgmt_json_user(const struct wr_user *u);
+json_t *mgmt_json_perm(const char *user, const struct wr_perm *p);
+json_t *mgmt_json_policy(const struct wr_policy_view *p);
+/* Appends vh's bindings (the default exchange's implicit ones first) to arr. */
+void mgmt_json_bindings(struct wr_vhost *vh, json_t *arr);
+
+/* mgmt_metrics.c: the Prometheus text exposition, aggregated or one series per queue. */
+void mgmt_metrics_render(struct wr_broker *b, struct evbuffer *out, bool per_object);
+/* Bytes: resident set, and the memory high watermark in force (F-01). */
+unsigned long long mgmt_rss_bytes(void);
+unsigned long long mgmt_mem_limit_bytes(struct wr_broker *b);
+
+/* Handlers, by file. */
+void mgmt_ui_index(struct mgmt_req *r);
+void mgmt_metrics_get(struct mgmt_req *r);
+void mgmt_metrics_per_object(struct mgmt_req *r);
+void mgmt_api_overview(struct mgmt_req *r);
+void mgmt_api_nodes(struct mgmt_req *r);
+void mgmt_api_node(struct mgmt_req *r);
+void mgmt_api_whoami(struct mgmt_req *r);
+void mgmt_api_health_alarms(struct mgmt_req *r);
+void mgmt_api_vhosts(struct mgmt_req *r);
+void mgmt_api_vhost_get(struct mgmt_req *r);
+void mgmt_api_vhost_put(struct mgmt_req *r);
+void mgmt_api_vhost_delete(struct mgmt_req *r);
+void mgmt_api_vhost_perms(struct mgmt_req *r);
+void mgmt_api_users(struct mgmt_req *r);
+void mgmt_api_user_get(struct mgmt_req *r);
+void mgmt_api_user_put(struct mgmt_req *r);
+void mgmt_api_user_delete(struct mgmt_req *r);
+void mgmt_api_user_perms(struct mgmt_req *r);
+void mgmt_api_perms(struct mgmt_req *r);
+void mgmt_api_perm_get(struct mgmt_req *r);
+void mgmt_api_perm_put(struct mgmt_req *r);
+void mgmt_api_perm_delete(struct mgmt_req *r);
+void mgmt_api_queues(struct mgmt_req *r);
+void mgmt_api_queue_get(struct mgmt_req *r);
+void mgmt_api_queue_delete(struct mgmt_req *r);
+void mgmt_api_queue_purge(struct mgmt_req *r);
+void mgmt_api_exchanges(struct mgmt_req *r);
+void mgmt_api_exchange_get(struct mgmt_req *r);
+void mgmt_api_bindings(struct mgmt_req *r);
+void mgmt_api_policies(struct mgmt_req *r);
+void mgmt_api_policy_get(struct mgmt_req *r);
+void mgmt_api_policy_put(struct mgmt_req *r);
+void mgmt_api_policy_delete(struct mgmt_req *r);
+void mgmt_api_definitions_get(struct mgmt_req *r);
+void mgmt_api_definitions_post(struct mgmt_req *r);
+
+#endif
