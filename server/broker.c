@@ -12,6 +12,7 @@
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/mem.h"
+#include "server/mgmt.h"
 #include "server/persist.h"
 #include "server/policy.h"
 #include "server/queue.h"
@@ -47,6 +48,7 @@ struct wr_broker {
     struct wr_policies *policies;
     struct event *ack_timer;
     struct wr_ctl *ctl;
+    struct wr_mgmt *mgmt;
     struct wr_user **retired;
     size_t nretired;
     struct wr_listener *listeners[WR_MAX_LISTENERS];
@@ -181,7 +183,10 @@ wr_broker_start(struct wr_broker *b)
     if (b->cfg->tls_port >= 0 && (tls_port = wr_broker_listen(b, b->cfg->tls_port, true)) < 0)
         return -1;
     b->ctl = wr_ctl_open(b);
-    if (b->cfg->ready_file && wr_ready_file_write(b->cfg->ready_file, port, tls_port) < 0) {
+    b->mgmt = wr_mgmt_open(b);
+    if (b->cfg->ready_file &&
+        wr_ready_file_write(b->cfg->ready_file, port, tls_port, wr_mgmt_port(b->mgmt),
+                            wr_mgmt_prometheus_port(b->mgmt)) < 0) {
         wr_log(WR_LOG_ERROR, "cannot write ready file %s", b->cfg->ready_file);
         return -1;
     }
@@ -221,6 +226,7 @@ wr_broker_free(struct wr_broker *b)
     void *val;
 
     wr_ctl_close(b->ctl);
+    wr_mgmt_close(b->mgmt);
     /* tearing objects down is not deleting them: the store and the log are closed first */
     wr_defs_quiesce(b->defs);
     wr_persist_close(b->persist);

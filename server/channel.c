@@ -365,3 +365,15 @@ wr_channel_persisted(void *owner, uint64_t upto, bool commit)
         ch->confirm_upto = upto;
     wr_channel_flush_confirms(ch);
 }
+
+uint16_t
+wr_channel_number(const struct wr_channel *ch)
+{
+    return ch->id;
+}
+
+const struct wr_conn *
+wr_channel_conn(const struct wr_channel *ch)
+{
+    return ch->conn;
+}

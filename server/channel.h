@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct wr_channel;
+struct wr_conn;
 struct wr_consumer;
 struct wr_queue;
 struct wr_qentry;
@@ -22,5 +23,9 @@ void wr_channel_consumer_gone(struct wr_channel *ch, struct wr_consumer *c, bool
 /* The message store made a channel's publishes durable up to seq upto (persist.h callback):
  * confirms up to it go out, and tx.commit-ok when commit is set. */
 void wr_channel_persisted(void *owner, uint64_t upto, bool commit);
+
+/* For consumer listings: the channel's number and connection. */
+uint16_t wr_channel_number(const struct wr_channel *ch);
+const struct wr_conn *wr_channel_conn(const struct wr_channel *ch);
 
 #endif

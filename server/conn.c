@@ -50,6 +50,8 @@ wr_conn_describe_peer(struct wr_conn *c, const struct sockaddr *sa)
                       (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
     }
     snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+    snprintf(c->peer_host, sizeof(c->peer_host), "%s", host);
+    c->peer_port = (uint16_t)port;
 }
 
 static void
@@ -105,6 +107,9 @@ wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct so
     c->frame_max = WR_FRAME_MIN_SIZE;
     TAILQ_INIT(&c->flush_list);
     wr_conn_describe_peer(c, peer);
+    struct timeval now;
+    evutil_gettimeofday(&now, NULL);
+    c->connected_at = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
     c->bev = bev;
     c->tls_identity = tls_identity;
     bufferevent_setcb(c->bev, wr_conn_readcb, wr_conn_writecb, wr_conn_eventcb, c);
@@ -571,5 +576,52 @@ wr_conn_check_ack_timeouts(struct wr_conn *c, int64_t now_ms, uint32_t timeout_m
                      "more",
                      ch->id, timeout_ms);
         wr_conn_raise(c);
+    }
+}
+
+static const char *
+wr_conn_state_name(const struct wr_conn *c)
+{
+    if (c->blocked)
+        return c->blocked_sent ? "blocked" : "blocking";
+    return c->state == WR_CS_RUNNING  ? "running"
+           : c->state < WR_CS_RUNNING ? "starting"
+                                      : "closing";
+}
+
+void
+wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out)
+{
+    *out = (struct wr_conn_info){
+            .peer = c->peer,
+            .peer_host = c->peer_host,
+            .peer_port = c->peer_port,
+            .user = c->user ? wr_user_name(c->user) : "",
+            .vhost = c->vh ? wr_vhost_name(c->vh) : "",
+            .state = wr_conn_state_name(c),
+            .channels = c->open_channels,
+            .frame_max = c->frame_max,
+            .channel_max = c->channel_max,
+            .heartbeat = c->heartbeat,
+            .tls = c->tls_identity != NULL,
+            .connected_at = c->connected_at,
+    };
+}
+
+void
+wr_conn_foreach_channel(const struct wr_conn *c, wr_channel_visit *cb, void *arg)
+{
+    for (uint32_t i = 0; i < c->nchans; i++) {
+        const struct wr_channel *ch = c->chans[i];
+        struct wr_consumer *k;
+        uint32_t n = 0;
+        if (ch == NULL || ch->state != WR_CH_OPEN)
+            continue;
+        TAILQ_FOREACH(k, &ch->consumers, chlink)
+            n++;
+        struct wr_channel_info ci = {
+                ch->id,      n,     ch->nunacked, ch->prefetch_next, ch->prefetch_global,
+                ch->confirm, ch->tx};
+        cb(c, &ci, arg);
     }
 }

@@ -34,6 +34,23 @@ void wr_conn_vhost_deleted(struct wr_conn *c, struct wr_vhost *vh);
  * with ERR-27's 406. */
 void wr_conn_check_ack_timeouts(struct wr_conn *c, int64_t now_ms, uint32_t timeout_ms);
 
+/* What list_connections and list_channels show. */
+struct wr_conn_info {
+    const char *peer, *peer_host, *user, *vhost, *state;
+    uint16_t peer_port, channel_max, heartbeat;
+    uint32_t channels, frame_max;
+    bool tls;
+    int64_t connected_at; /* ms since the epoch */
+};
+void wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out);
+struct wr_channel_info {
+    uint16_t number;
+    uint32_t consumers, unacked, prefetch, global_prefetch;
+    bool confirm, tx;
+};
+typedef void wr_channel_visit(const struct wr_conn *c, const struct wr_channel_info *ch, void *arg);
+void wr_conn_foreach_channel(const struct wr_conn *c, wr_channel_visit *cb, void *arg);
+
 /* Exclusive queues are owned by the declaring connection and deleted with it. */
 void wr_conn_own_queue(struct wr_conn *c, struct wr_queue *q);
 void wr_conn_disown_queue(struct wr_conn *c, struct wr_queue *q);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#define INET6_ADDRSTRLEN_WR 48
+
 struct bufferevent;
 struct evbuffer;
 struct event;
@@ -107,6 +109,9 @@ struct wr_conn {
     TAILQ_ENTRY(wr_conn) link;
     enum wr_conn_state state;
     char peer[80];
+    char peer_host[INET6_ADDRSTRLEN_WR];
+    uint16_t peer_port;
+    int64_t connected_at; /* wall clock ms, for list_connections */
     bool loopback;
     const struct wr_user *user;
     struct wr_vhost *vh;

@@ -6,6 +6,8 @@
 
 #include "amqp/table.h"
 #include "server/broker.h"
+#include "server/channel.h"
+#include "server/conn.h"
 #include "server/ctl_internal.h"
 #include "server/exchange.h"
 #include "server/hmap.h"
@@ -1014,81 +1016,365 @@ wr_ctl_list_operator_policies(struct wr_ctl_req *r)
 
 /* ---- connections, channels, consumers ---------------------------------------------------- */
 
-/* TODO(#5): rows need getters that conn.h, channel.h and queue.h do not offer yet: the
- * connection registry with name, user, vhost, peer address/port, state and channel count; per
- * channel its number, prefetch, consumer and unacked counts; and a per-queue consumer walk
- * (tag, channel, ack mode, prefetch, arguments). Until then these listings print the
- * informational line and no rows, with the info keys validated. */
+/* Connections, channels and consumers are read through conn.h's and queue.h's visitors into
+ * small row records; channel_pid and pid use an Erlang-like <node.conn.channel> form. */
+struct wr_ctl_conn_row {
+    struct wr_conn_info i;
+    char name[160];
+};
+
+#define CONN_ROW(x) ((const struct wr_ctl_conn_row *)(x))
+
+static void
+wr_c_name(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONN_ROW(x)->name);
+}
+
+static void
+wr_c_user(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONN_ROW(x)->i.user);
+}
+
+static void
+wr_c_vhost(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONN_ROW(x)->i.vhost);
+}
+
+static void
+wr_c_peer_host(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONN_ROW(x)->i.peer_host);
+}
+
+static void
+wr_c_peer_port(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.peer_port);
+}
+
+static void
+wr_c_state(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONN_ROW(x)->i.state);
+}
+
+static void
+wr_c_channels(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.channels);
+}
+
+static void
+wr_c_protocol(const void *x, struct wr_ctl_val *v)
+{
+    (void)x;
+    wr_ctl_cstr(v, "{0,9,1}");
+}
+
+static void
+wr_c_ssl(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_bool(v, CONN_ROW(x)->i.tls);
+}
+
+static void
+wr_c_frame_max(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.frame_max);
+}
+
+static void
+wr_c_channel_max(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.channel_max);
+}
+
+static void
+wr_c_timeout(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.heartbeat);
+}
+
+static void
+wr_c_connected_at(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONN_ROW(x)->i.connected_at);
+}
+
 const struct wr_ctl_col wr_ctl_conn_cols[] = {
-        {"name", NULL},
-        {"user", NULL},
-        {"vhost", NULL},
-        {"peer_host", NULL},
-        {"peer_port", NULL},
-        {"host", NULL},
-        {"port", NULL},
-        {"state", NULL},
-        {"channels", NULL},
-        {"protocol", NULL},
-        {"auth_mechanism", NULL},
-        {"ssl", NULL},
-        {"frame_max", NULL},
-        {"channel_max", NULL},
-        {"timeout", NULL},
-        {"connected_at", NULL},
-        {"client_properties", NULL},
+        {"name", wr_c_name},
+        {"user", wr_c_user},
+        {"vhost", wr_c_vhost},
+        {"peer_host", wr_c_peer_host},
+        {"peer_port", wr_c_peer_port},
+        {"state", wr_c_state},
+        {"channels", wr_c_channels},
+        {"protocol", wr_c_protocol},
+        {"ssl", wr_c_ssl},
+        {"frame_max", wr_c_frame_max},
+        {"channel_max", wr_c_channel_max},
+        {"timeout", wr_c_timeout},
+        {"connected_at", wr_c_connected_at},
         {NULL, NULL},
 };
+
+struct wr_ctl_chan_row {
+    struct wr_conn_info i;
+    struct wr_channel_info ch;
+    char pid[64], name[200];
+};
+
+#define CHAN_ROW(x) ((const struct wr_ctl_chan_row *)(x))
+
+static void
+wr_ch_pid(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CHAN_ROW(x)->pid);
+}
+
+static void
+wr_ch_name(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CHAN_ROW(x)->name);
+}
+
+static void
+wr_ch_number(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CHAN_ROW(x)->ch.number);
+}
+
+static void
+wr_ch_user(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CHAN_ROW(x)->i.user);
+}
+
+static void
+wr_ch_vhost(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CHAN_ROW(x)->i.vhost);
+}
+
+static void
+wr_ch_consumers(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CHAN_ROW(x)->ch.consumers);
+}
+
+static void
+wr_ch_unacked(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CHAN_ROW(x)->ch.unacked);
+}
+
+static void
+wr_ch_prefetch(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CHAN_ROW(x)->ch.prefetch);
+}
+
+static void
+wr_ch_global_prefetch(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CHAN_ROW(x)->ch.global_prefetch);
+}
+
+static void
+wr_ch_confirm(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_bool(v, CHAN_ROW(x)->ch.confirm);
+}
+
+static void
+wr_ch_tx(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_bool(v, CHAN_ROW(x)->ch.tx);
+}
 
 const struct wr_ctl_col wr_ctl_chan_cols[] = {
-        {"pid", NULL},
-        {"name", NULL},
-        {"number", NULL},
-        {"user", NULL},
-        {"vhost", NULL},
-        {"connection", NULL},
-        {"consumer_count", NULL},
-        {"messages_unacknowledged", NULL},
-        {"prefetch_count", NULL},
-        {"global_prefetch_count", NULL},
-        {"confirm", NULL},
-        {"transactional", NULL},
+        {"pid", wr_ch_pid},
+        {"name", wr_ch_name},
+        {"number", wr_ch_number},
+        {"user", wr_ch_user},
+        {"vhost", wr_ch_vhost},
+        {"consumer_count", wr_ch_consumers},
+        {"messages_unacknowledged", wr_ch_unacked},
+        {"prefetch_count", wr_ch_prefetch},
+        {"global_prefetch_count", wr_ch_global_prefetch},
+        {"confirm", wr_ch_confirm},
+        {"transactional", wr_ch_tx},
         {NULL, NULL},
 };
 
-const struct wr_ctl_col wr_ctl_consumer_cols[] = {
-        {"queue_name", NULL},      {"channel_pid", NULL},    {"consumer_tag", NULL},
-        {"ack_required", NULL},    {"prefetch_count", NULL}, {"active", NULL},
-        {"activity_status", NULL}, {"arguments", NULL},      {NULL, NULL},
+struct wr_ctl_cons_row {
+    const struct wr_queue *q;
+    const struct wr_consumer *c;
+    bool active;
+    char pid[64];
 };
 
-static int
-wr_ctl_list_empty(struct wr_ctl_req *r)
-{
-    struct wr_ctl_table t;
+#define CONS_ROW(x) ((const struct wr_ctl_cons_row *)(x))
 
-    wr_ctl_table_begin(r, &t);
-    wr_ctl_table_end(&t);
-    return 0;
+static void
+wr_k_queue(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_str(v, wr_queue_name(CONS_ROW(x)->q), wr_queue_name_len(CONS_ROW(x)->q));
 }
+
+static void
+wr_k_pid(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONS_ROW(x)->pid);
+}
+
+static void
+wr_k_tag(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_str(v, CONS_ROW(x)->c->tag, CONS_ROW(x)->c->tag_len);
+}
+
+static void
+wr_k_ack(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_bool(v, !CONS_ROW(x)->c->no_ack);
+}
+
+static void
+wr_k_prefetch(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_int(v, CONS_ROW(x)->c->prefetch);
+}
+
+static void
+wr_k_active(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_bool(v, CONS_ROW(x)->active);
+}
+
+static void
+wr_k_status(const void *x, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, CONS_ROW(x)->active ? "up" : "waiting");
+}
+
+static void
+wr_k_args(const void *x, struct wr_ctl_val *v)
+{
+    (void)x;
+    v->type = WR_CTL_V_ARGS;
+    v->t = (struct wr_bytes){NULL, 0};
+}
+
+const struct wr_ctl_col wr_ctl_consumer_cols[] = {
+        {"queue_name", wr_k_queue},
+        {"channel_pid", wr_k_pid},
+        {"consumer_tag", wr_k_tag},
+        {"ack_required", wr_k_ack},
+        {"prefetch_count", wr_k_prefetch},
+        {"active", wr_k_active},
+        {"activity_status", wr_k_status},
+        {"arguments", wr_k_args},
+        {NULL, NULL},
+};
+
+static void
+wr_ctl_pid(const struct wr_conn *c, uint16_t ch, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "<%s.%lu.%u>", wr_ctl_node_name(),
+             (unsigned long)((uintptr_t)c >> 4) % 100000, ch);
+}
+
+struct wr_ctl_collect {
+    struct wr_ctl_table *t;
+    struct wr_ctl_req *r;
+};
 
 int
 wr_ctl_list_connections(struct wr_ctl_req *r)
 {
+    struct wr_ctl_table t;
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
     wr_ctl_info(r, "Listing connections ...");
-    return wr_ctl_list_empty(r);
+    wr_ctl_table_begin(r, &t);
+    wr_hmap_iter_init(wr_broker_conns(r->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        struct wr_ctl_conn_row row;
+        wr_conn_info(val, &row.i);
+        if (strcmp(row.i.state, "starting") == 0)
+            continue;
+        snprintf(row.name, sizeof(row.name), "%s -> %s", row.i.peer, wr_ctl_node_name());
+        wr_ctl_table_row(&t, &row);
+    }
+    wr_ctl_table_end(&t);
+    return 0;
+}
+
+static void
+wr_ctl_chan_visit(const struct wr_conn *c, const struct wr_channel_info *ch, void *arg)
+{
+    struct wr_ctl_collect *k = arg;
+    struct wr_ctl_chan_row row;
+
+    wr_conn_info(c, &row.i);
+    row.ch = *ch;
+    wr_ctl_pid(c, ch->number, row.pid, sizeof(row.pid));
+    snprintf(row.name, sizeof(row.name), "%s (%u)", row.i.peer, ch->number);
+    wr_ctl_table_row(k->t, &row);
 }
 
 int
 wr_ctl_list_channels(struct wr_ctl_req *r)
 {
+    struct wr_ctl_table t;
+    struct wr_ctl_collect k = {&t, r};
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
     wr_ctl_info(r, "Listing channels ...");
-    return wr_ctl_list_empty(r);
+    wr_ctl_table_begin(r, &t);
+    wr_hmap_iter_init(wr_broker_conns(r->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_conn_foreach_channel(val, wr_ctl_chan_visit, &k);
+    wr_ctl_table_end(&t);
+    return 0;
+}
+
+static void
+wr_ctl_cons_visit(const struct wr_queue *q, const struct wr_consumer *c, bool active, void *arg)
+{
+    struct wr_ctl_collect *k = arg;
+    struct wr_ctl_cons_row row = {q, c, active, ""};
+
+    wr_ctl_pid(wr_channel_conn(c->ch), wr_channel_number(c->ch), row.pid, sizeof(row.pid));
+    wr_ctl_table_row(k->t, &row);
 }
 
 int
 wr_ctl_list_consumers(struct wr_ctl_req *r)
 {
+    struct wr_vhost *vh = wr_ctl_vhost(r);
+    struct wr_ctl_table t;
+    struct wr_ctl_collect k = {&t, r};
+    struct wr_ctl_rows rows;
+
     wr_ctl_info(r, "Listing consumers in vhost %s ...", r->o.vhost);
-    return wr_ctl_list_empty(r);
+    wr_ctl_table_begin(r, &t);
+    if (vh != NULL) {
+        wr_ctl_rows_sorted(wr_vhost_queues(vh), &rows);
+        for (size_t i = 0; i < rows.n; i++)
+            wr_queue_foreach_consumer(rows.v[i], wr_ctl_cons_visit, &k);
+        free(rows.v);
+    }
+    wr_ctl_table_end(&t);
+    return 0;
 }

@@ -12,8 +12,8 @@ struct wr_listener *wr_listener_new(struct wr_broker *b, const char *addr, int p
 struct wr_listener *wr_listener_new_tls(struct wr_broker *b, const char *addr, int port);
 int wr_listener_port(const struct wr_listener *l);
 void wr_listener_free(struct wr_listener *l);
-/* Writes "port=N\n" (and "tls_port=N\n" when tls_port >= 0) to path.tmp and renames it into
- * place, so readers never see a partial file. */
-int wr_ready_file_write(const char *path, int port, int tls_port);
+/* Writes "port=N\n" (and "tls_port=N\n", "mgmt_port=N\n", "prometheus_port=N\n" for each of those
+ * that is >= 0) to path.tmp and renames it into place, so readers never see a partial file. */
+int wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int prom_port);
 
 #endif

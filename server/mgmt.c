@@ -513,7 +513,8 @@ mgmt_bound_port(struct evhttp_bound_socket *h)
 /* Binds the first --bind address, else every address ("::" is dual-stack on Linux; "0.0.0.0"
  * where IPv6 is off). */
 static struct evhttp *
-mgmt_listen(struct wr_mgmt *m, int port, evhttp_cb cb, int *bound, const char *what)
+mgmt_listen(struct wr_mgmt *m, int port, void (*cb)(struct evhttp_request *, void *), int *bound,
+            const char *what)
 {
     const struct wr_config *cfg = wr_broker_config(m->b);
     struct evhttp *http = evhttp_new(wr_broker_base(m->b));

@@ -168,8 +168,8 @@ mgmt_api_perm_put(struct mgmt_req *r)
         mgmt_bad_request(r, "vhost_or_user_not_found");
         return;
     }
-    if (wr_admin_set_permissions(r->b, r->arg[0], r->arg[1], v[0], v[1], v[2], err,
-                                 sizeof(err)) < 0) {
+    if (wr_admin_set_permissions(r->b, r->arg[0], r->arg[1], v[0], v[1], v[2], err, sizeof(err)) <
+        0) {
         mgmt_bad_request(r, err);
         return;
     }
@@ -233,7 +233,8 @@ mgmt_tags_arg(const json_t *v, char *out, size_t cap)
     }
     if (!json_is_array(v))
         return -1;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (!json_is_string(e) || n >= cap)
             return -1;
         n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", json_string_value(e));
@@ -282,7 +283,8 @@ mgmt_api_user_put(struct mgmt_req *r)
     char tags[1024], err[512];
 
     if (json_object_get(r->body, "password") == NULL &&
-        json_object_get(r->body, "password_hash") == NULL && json_object_get(r->body, "tags") == NULL) {
+        json_object_get(r->body, "password_hash") == NULL &&
+        json_object_get(r->body, "tags") == NULL) {
         mgmt_bad_request(r, "[{key_missing,tags}]");
         return;
     }

@@ -128,8 +128,7 @@ mgmt_api_policy_delete(struct mgmt_req *r)
     json_t *old = mgmt_policy_find(r);
     char err[256];
 
-    if (old == NULL ||
-        wr_policy_clear(r->b, false, r->arg[0], r->arg[1], err, sizeof(err)) < 0) {
+    if (old == NULL || wr_policy_clear(r->b, false, r->arg[0], r->arg[1], err, sizeof(err)) < 0) {
         json_decref(old);
         mgmt_not_found(r);
         return;

@@ -86,12 +86,11 @@ mgmt_api_overview(struct mgmt_req *r)
                       "s:I}, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:o, s:[]}",
                       "management_version", MGMT_RABBITMQ, "rates_mode", "none", "exchange_types",
                       mgmt_exchange_types(), "product_version", PACKAGE_VERSION, "product_name",
-                      "Warren", "rabbitmq_version", MGMT_RABBITMQ, "cluster_name",
-                      mgmt_node_name(), "disable_stats", 0, "enable_queue_totals", 1,
-                      "message_stats", "churn_rates", "queue_totals", "messages",
-                      t.ready + t.unacked, "messages_ready", t.ready, "messages_unacknowledged",
-                      t.unacked, "object_totals", "connections", conns, "consumers",
-                      t.consumers, "exchanges", t.exchanges, "queues", t.queues,
+                      "Warren", "rabbitmq_version", MGMT_RABBITMQ, "cluster_name", mgmt_node_name(),
+                      "disable_stats", 0, "enable_queue_totals", 1, "message_stats", "churn_rates",
+                      "queue_totals", "messages", t.ready + t.unacked, "messages_ready", t.ready,
+                      "messages_unacknowledged", t.unacked, "object_totals", "connections", conns,
+                      "consumers", t.consumers, "exchanges", t.exchanges, "queues", t.queues,
                       "statistics_db_event_queue", 0, "node", mgmt_node_name(), "listeners",
                       mgmt_listeners(r), "contexts"));
 }
@@ -109,8 +108,8 @@ mgmt_node_json(struct mgmt_req *r)
         started = time(NULL); /* first asked: close enough to the start for an uptime */
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     return json_pack("{s:s, s:s, s:b, s:I, s:I, s:b, s:I, s:b, s:s, s:I, s:i, s:s, s:[]}", "name",
-                     mgmt_node_name(), "type", cfg->node_type ? cfg->node_type : "disc",
-                     "running", 1, "mem_used", (json_int_t)mgmt_rss_bytes(), "mem_limit",
+                     mgmt_node_name(), "type", cfg->node_type ? cfg->node_type : "disc", "running",
+                     1, "mem_used", (json_int_t)mgmt_rss_bytes(), "mem_limit",
                      (json_int_t)mgmt_mem_limit_bytes(r->b), "mem_alarm",
                      (alarms & WR_ALARM_MEMORY) != 0, "disk_free_limit",
                      (json_int_t)cfg->disk_free_limit, "disk_free_alarm",
@@ -138,8 +137,9 @@ mgmt_api_node(struct mgmt_req *r)
 void
 mgmt_api_whoami(struct mgmt_req *r)
 {
-    mgmt_reply_json(r, 200, json_pack("{s:s, s:o}", "name", wr_user_name(r->user), "tags",
-                                      mgmt_json_tags(wr_user_tags(r->user))));
+    mgmt_reply_json(r, 200,
+                    json_pack("{s:s, s:o}", "name", wr_user_name(r->user), "tags",
+                              mgmt_json_tags(wr_user_tags(r->user))));
 }
 
 /* F-05: 503 with the alarms in force, each as {node, resource}. */
@@ -155,11 +155,12 @@ mgmt_api_health_alarms(struct mgmt_req *r)
     }
     list = json_array();
     if (bits & WR_ALARM_MEMORY)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource",
-                                              "memory"));
+        json_array_append_new(
+                list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource", "memory"));
     if (bits & WR_ALARM_DISK)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource",
-                                              "disk"));
-    mgmt_reply_json(r, 503, json_pack("{s:s, s:s, s:o}", "status", "failed", "reason",
-                                      "There are alarms in effect in the cluster", "alarms", list));
+        json_array_append_new(
+                list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource", "disk"));
+    mgmt_reply_json(r, 503,
+                    json_pack("{s:s, s:s, s:o}", "status", "failed", "reason",
+                              "There are alarms in effect in the cluster", "alarms", list));
 }

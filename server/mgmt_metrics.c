@@ -74,7 +74,8 @@ enum { MGMT_M_READY, MGMT_M_UNACKED, MGMT_M_MESSAGES, MGMT_M_CONSUMERS, MGMT_M_N
 
 static const char *const mgmt_qmetric[MGMT_M_N][2] = {
         {"rabbitmq_queue_messages_ready", "Messages ready to be delivered to consumers"},
-        {"rabbitmq_queue_messages_unacked", "Messages delivered to consumers but not yet acknowledged"},
+        {"rabbitmq_queue_messages_unacked",
+         "Messages delivered to consumers but not yet acknowledged"},
         {"rabbitmq_queue_messages", "Sum of ready and unacknowledged messages - total queue depth"},
         {"rabbitmq_queue_consumers", "Consumers on a queue"},
 };
@@ -150,21 +151,21 @@ mgmt_metrics_node(struct wr_broker *b, struct evbuffer *out)
                         "rabbitmq_build_info{rabbitmq_version=\"%s\",prometheus_plugin_version="
                         "\"%s\",product_name=\"Warren\",product_version=\"%s\"} 1\n",
                         MGMT_RABBITMQ, MGMT_RABBITMQ, PACKAGE_VERSION);
-    mgmt_metric_head(out, "rabbitmq_identity_info", "untyped", "RabbitMQ node & cluster identity info");
-    evbuffer_add_printf(out, "rabbitmq_identity_info{rabbitmq_node=\"%s\",rabbitmq_cluster=\"%s\"} 1\n",
+    mgmt_metric_head(out, "rabbitmq_identity_info", "untyped",
+                     "RabbitMQ node & cluster identity info");
+    evbuffer_add_printf(out,
+                        "rabbitmq_identity_info{rabbitmq_node=\"%s\",rabbitmq_cluster=\"%s\"} 1\n",
                         mgmt_node_name(), mgmt_node_name());
     mgmt_metric(out, "rabbitmq_connections", "gauge", "Connections currently open",
                 wr_hmap_count(wr_broker_conns(b)));
-    mgmt_metric(out, "rabbitmq_process_resident_memory_bytes", "gauge",
-                "Memory used in bytes", mgmt_rss_bytes());
+    mgmt_metric(out, "rabbitmq_process_resident_memory_bytes", "gauge", "Memory used in bytes",
+                mgmt_rss_bytes());
     mgmt_metric(out, "rabbitmq_resident_memory_limit_bytes", "gauge",
                 "Memory high watermark in bytes", mgmt_mem_limit_bytes(b));
     mgmt_metric(out, "rabbitmq_disk_space_available_limit_bytes", "gauge",
-                "Free disk space low watermark in bytes",
-                wr_broker_config(b)->disk_free_limit);
+                "Free disk space low watermark in bytes", wr_broker_config(b)->disk_free_limit);
     mgmt_metric(out, "rabbitmq_alarms_memory_used_watermark", "gauge",
-                "is 1 if VM memory watermark alarm is in effect",
-                (alarms & WR_ALARM_MEMORY) != 0);
+                "is 1 if VM memory watermark alarm is in effect", (alarms & WR_ALARM_MEMORY) != 0);
     mgmt_metric(out, "rabbitmq_alarms_free_disk_space_watermark", "gauge",
                 "is 1 if free disk space watermark alarm is in effect",
                 (alarms & WR_ALARM_DISK) != 0);

@@ -792,3 +792,12 @@ wr_queue_refresh_params(struct wr_queue *q)
     wr_queue_lease(q);
     wr_queue_dispatch(q);
 }
+
+void
+wr_queue_foreach_consumer(const struct wr_queue *q, wr_consumer_visit *cb, void *arg)
+{
+    const struct wr_consumer *c;
+
+    TAILQ_FOREACH(c, &q->consumers, qlink)
+        cb(q, c, !q->p.single_active || c == TAILQ_FIRST(&q->consumers), arg);
+}

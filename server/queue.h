@@ -110,6 +110,10 @@ struct wr_msg *wr_queue_delivery_msg(const struct wr_queue *q, const struct wr_q
 void wr_queue_dispatch(struct wr_queue *q);
 
 void wr_queue_add_consumer(struct wr_queue *q, struct wr_consumer *c);
+/* For list_consumers; active is false for waiting single-active-consumer consumers. */
+typedef void wr_consumer_visit(const struct wr_queue *q, const struct wr_consumer *c, bool active,
+                               void *arg);
+void wr_queue_foreach_consumer(const struct wr_queue *q, wr_consumer_visit *cb, void *arg);
 /* Removes c; an auto-delete queue whose last consumer leaves is deleted. */
 void wr_queue_remove_consumer(struct wr_queue *q, struct wr_consumer *c);
 

@@ -72,6 +72,8 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"ssl_options.honor_cipher_order", WR_CFG_BOOL, F(tls_honor_cipher_order), 0, 1},
         {"ssl_options.depth", WR_CFG_INT, F(tls_depth), 0, 255},
         {"ssl_cert_login_from", WR_CFG_CHOICE, F(tls_login_cn), 0, 0},
+        {"management.tcp.port", WR_CFG_INT, F(mgmt_port), 0, 65535},
+        {"prometheus.tcp.port", WR_CFG_INT, F(prometheus_port), 0, 65535},
 };
 
 struct wr_cfg_name {
@@ -113,6 +115,8 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->store_compact_ms = 5000;
     cfg->tls_port = -1;
     cfg->tls_depth = 10; /* Erlang's ssl default */
+    cfg->mgmt_port = 15672;
+    cfg->prometheus_port = 15692;
 }
 
 static void
@@ -370,12 +374,15 @@ wr_config_usage(FILE *out)
     fprintf(out,
             "usage: warren [--config FILE] [--port N] [--bind ADDR]... [--data-dir DIR]\n"
             "              [--ready-file F] [--log-level error|warning|info|debug]\n"
-            "              [--tls-port N] [--ctl-socket PATH]\n"
+            "              [--tls-port N] [--ctl-socket PATH] [--mgmt-port N]\n"
+            "              [--prometheus-port N]\n"
             "  --port 0 picks an ephemeral port; --ready-file receives 'port=N' once\n"
             "  connections are accepted ('tls_port=N' too with a TLS listener, whose\n"
             "  certificates come from ssl_options.*). The config file uses rabbitmq.conf syntax;\n"
             "  the environment variable WARREN_CONFIG_FILE names it too. warrenctl talks to\n"
-            "  the broker on --ctl-socket (default DATA_DIR/warren.sock).\n");
+            "  the broker on --ctl-socket (default DATA_DIR/warren.sock). --mgmt-port and\n"
+            "  --prometheus-port move the HTTP API and metrics (-1 = off, 0 = ephemeral; the\n"
+            "  ready file then gets 'mgmt_port=N' and 'prometheus_port=N').\n");
 }
 
 int
@@ -390,12 +397,14 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             {"ctl-socket", required_argument, NULL, 'C'},
             {"log-level", required_argument, NULL, 'l'},
             {"tls-port", required_argument, NULL, 't'},
+            {"mgmt-port", required_argument, NULL, 'M'},
+            {"prometheus-port", required_argument, NULL, 'P'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     char err[600];
     const char *path = getenv("WARREN_CONFIG_FILE");
-    int c, port = -1, level = -1, tls_port = -1;
+    int c, port = -1, level = -1, tls_port = -1, http_port[2] = {-2, -2};
     enum wr_log_level lv;
 
     optind = 1;
@@ -415,6 +424,15 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             tls_port = atoi(optarg);
             if (tls_port < 0 || tls_port > 65535) {
                 fprintf(stderr, "warren: invalid TLS port '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'M':
+        case 'P':
+            /* -1 turns the listener off, so tests need not fight over 15672 */
+            http_port[c == 'P'] = atoi(optarg);
+            if (http_port[c == 'P'] < -1 || http_port[c == 'P'] > 65535) {
+                fprintf(stderr, "warren: invalid HTTP port '%s'\n", optarg);
                 return -1;
             }
             break;
@@ -464,5 +482,9 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
         cfg->log_level = level;
     if (tls_port >= 0)
         cfg->tls_port = tls_port;
+    if (http_port[0] >= -1)
+        cfg->mgmt_port = http_port[0];
+    if (http_port[1] >= -1)
+        cfg->prometheus_port = http_port[1];
     return 0;
 }

@@ -49,7 +49,9 @@ struct wr_config {
     const char *tls_ciphers; /* ssl_options.ciphers.N joined with ':' */
     bool tls_honor_cipher_order;
     uint32_t tls_depth;
-    int tls_login_cn; /* ssl_cert_login_from: 0 distinguished_name, 1 common_name */
+    int tls_login_cn;    /* ssl_cert_login_from: 0 distinguished_name, 1 common_name */
+    int mgmt_port;       /* management.tcp.port (HTTP API, dashboard); -1 = off, 0 = ephemeral */
+    int prometheus_port; /* prometheus.tcp.port (/metrics); -1 = off, 0 = ephemeral */
 };
 
 void wr_config_defaults(struct wr_config *cfg);
