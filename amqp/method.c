@@ -18,6 +18,27 @@ struct bits {
     unsigned n; /* bits used in octet; 8 means "none loaded" when decoding */
 };
 
+/* The descriptor lookup is a binary search; the few methods of the hot path (publish, deliver,
+ * ack) hit this direct-mapped cache instead. */
+const struct wr_method_desc *
+wr_method_lookup(uint32_t id)
+{
+    static struct {
+        uint32_t id;
+        const struct wr_method_desc *d;
+    } cache[64];
+    unsigned slot = ((id >> 16) * 7u + (id & 0xffff)) & 63u;
+
+    if (cache[slot].d != NULL && cache[slot].id == id)
+        return cache[slot].d;
+    const struct wr_method_desc *d = wr_method_desc(id);
+    if (d != NULL) {
+        cache[slot].id = id;
+        cache[slot].d = d;
+    }
+    return d;
+}
+
 static int
 get_string(struct wr_cur *c, uint32_t n, struct wr_bytes *s)
 {
@@ -95,7 +116,7 @@ decode_bit(struct wr_cur *c, struct bits *b, const struct wr_field_desc *f, void
 int
 wr_method_decode(uint32_t id, const uint8_t *args, size_t len, void *out)
 {
-    const struct wr_method_desc *d = wr_method_desc(id);
+    const struct wr_method_desc *d = wr_method_lookup(id);
     struct wr_cur c = {args, len, 0};
     struct bits b = {0, 8};
     int rc;
@@ -138,7 +159,7 @@ field_size(const struct wr_field_desc *f, const void *in)
 int
 wr_method_encoded_size(uint32_t id, const void *in)
 {
-    const struct wr_method_desc *d = wr_method_desc(id);
+    const struct wr_method_desc *d = wr_method_lookup(id);
     size_t n = 4;
     unsigned nbits = 0;
 
@@ -207,7 +228,7 @@ encode_bit(struct wr_wcur *w, struct bits *b, const struct wr_field_desc *f, con
 int
 wr_method_encode(uint32_t id, const void *in, uint8_t *buf, size_t cap)
 {
-    const struct wr_method_desc *d = wr_method_desc(id);
+    const struct wr_method_desc *d = wr_method_lookup(id);
     struct wr_wcur w = {buf, cap, 0};
     struct bits b = {0, 8};
     int size = wr_method_encoded_size(id, in);

@@ -28,4 +28,7 @@ int wr_method_encoded_size(uint32_t id, const void *in);
 /* Reads the 4-byte class+method id at the start of a method frame payload. WR_ESHORT if len < 4. */
 int wr_method_id_read(const uint8_t *payload, size_t len, uint32_t *id);
 
+/* wr_method_desc with a cache in front, for the per-message path. */
+const struct wr_method_desc *wr_method_lookup(uint32_t id);
+
 #endif

@@ -4,6 +4,7 @@
 #include "server/conn_internal.h"
 
 #include "amqp/frame.h"
+#include "amqp/method.h"
 #include "amqp/props.h"
 #include "server/broker.h"
 #include "server/clock.h"
@@ -188,6 +189,51 @@ wr_channel_can_deliver(struct wr_channel *ch, const struct wr_consumer *c)
     return ch->prefetch_global == 0 || ch->nunacked < ch->prefetch_global;
 }
 
+static size_t
+wr_frame_put(uint8_t *p, uint8_t type, uint16_t ch, const void *payload, uint32_t n)
+{
+    p[0] = type;
+    p[1] = (uint8_t)(ch >> 8);
+    p[2] = (uint8_t)ch;
+    p[3] = (uint8_t)(n >> 24);
+    p[4] = (uint8_t)(n >> 16);
+    p[5] = (uint8_t)(n >> 8);
+    p[6] = (uint8_t)n;
+    if (payload != NULL)
+        memcpy(p + 7, payload, n);
+    p[7 + n] = WR_FRAME_END;
+    return (size_t)n + 8;
+}
+
+/* A small message goes out as one buffer holding the method, header and body frames: one
+ * evbuffer_add instead of five. Larger ones take the general path. */
+void
+wr_channel_write_delivery(struct wr_conn *c, uint16_t ch, uint32_t method, const void *args,
+                          const struct wr_msg *m)
+{
+    uint8_t buf[2048], *p = buf;
+    int n;
+
+    /* room for the method (tags and names are shortstrs), 12 + props and the body, 3 frames */
+    if (m->body_size + m->props_len + 12 + 3 * 8 + 1024 > sizeof(buf) ||
+        m->body_size > c->frame_max - 8 ||
+        (n = wr_method_encode(method, args, buf + 7, sizeof(buf) - 8)) < 0) {
+        wr_conn_send(c, ch, method, args);
+        wr_channel_write_content(c, ch, m);
+        return;
+    }
+    p += wr_frame_put(p, WR_FRAME_METHOD, ch, NULL, (uint32_t)n);
+    uint8_t h[12] = {0, WR_CLASS_BASIC, 0, 0};
+    for (int i = 0; i < 8; i++)
+        h[4 + i] = (uint8_t)(m->body_size >> (56 - 8 * i));
+    memcpy(p + 7, h, 12);
+    memcpy(p + 19, m->props, m->props_len);
+    p += wr_frame_put(p, WR_FRAME_HEADER, ch, NULL, (uint32_t)(12 + m->props_len));
+    if (m->body_size > 0)
+        p += wr_frame_put(p, WR_FRAME_BODY, ch, m->body, (uint32_t)m->body_size);
+    evbuffer_add(wr_conn_out(c), buf, (size_t)(p - buf));
+}
+
 void
 wr_channel_write_content(struct wr_conn *c, uint16_t id, const struct wr_msg *m)
 {
@@ -251,9 +297,8 @@ wr_channel_deliver(struct wr_channel *ch, struct wr_consumer *c, struct wr_queue
     } else {
         d.delivery_tag = wr_channel_track(ch, q, e, c);
     }
-    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_DELIVER, &d);
     struct wr_msg *out = wr_queue_delivery_msg(q, e);
-    wr_channel_write_content(ch->conn, ch->id, out ? out : m);
+    wr_channel_write_delivery(ch->conn, ch->id, WR_M_BASIC_DELIVER, &d, out ? out : m);
     if (out)
         wr_msg_unref(out);
     if (c->no_ack)

@@ -73,7 +73,8 @@ struct wr_channel {
     bool pub_mandatory, pub_immediate;
     uint8_t pub_exchange_len, pub_rk_len;
     char pub_exchange[256], pub_rk[256];
-    struct wr_msg *pub; /* being assembled; one ref */
+    struct wr_msg *pub;        /* being assembled; one ref */
+    struct wr_exchange *pub_x; /* the publish's exchange, looked up once, during routing only */
     /* consumers and acks */
     struct wr_chconsumer_list consumers;
     uint32_t prefetch_next;   /* per-consumer limit for consumers created from now on */
@@ -185,6 +186,9 @@ void wr_channel_requeue_all(struct wr_channel *ch);
 int wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory);
 int wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
                           const struct wr_bytes *keys, size_t nkeys, struct wr_bytes headers);
+/* Writes a delivery-like method (deliver, get-ok, return) followed by m's content. */
+void wr_channel_write_delivery(struct wr_conn *c, uint16_t ch, uint32_t method, const void *args,
+                               const struct wr_msg *m);
 /* Writes header and body frames of m on channel id. */
 void wr_channel_write_content(struct wr_conn *c, uint16_t id, const struct wr_msg *m);
 

@@ -134,7 +134,7 @@ wr_dispatch_method(struct wr_conn *c, uint16_t chan, const uint8_t *p, uint32_t 
     if (len < 4)
         return wr_decode_fail(c, WR_ESHORT, p, len);
     id = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    d = wr_method_desc(id);
+    d = wr_method_lookup(id);
     if (d == NULL || d->size > sizeof(m))
         return wr_conn_fail(c, WR_COMMAND_INVALID, "unknown method %u/%u", id >> 16, id & 0xffff);
     c->cur_method = id;

@@ -267,9 +267,8 @@ wr_get(struct wr_channel *ch, const struct wr_m_basic_get *m)
         ok.delivery_tag = ++ch->next_tag;
     else
         ok.delivery_tag = wr_channel_track(ch, q, e, NULL);
-    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_GET_OK, &ok);
     struct wr_msg *out = wr_queue_delivery_msg(q, e);
-    wr_channel_write_content(ch->conn, ch->id, out ? out : msg);
+    wr_channel_write_delivery(ch->conn, ch->id, WR_M_BASIC_GET_OK, &ok, out ? out : msg);
     if (out)
         wr_msg_unref(out);
     if (m->no_ack)

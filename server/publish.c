@@ -151,7 +151,9 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
     } else {
         if (ch->confirm)
             ch->pub_seq++;
+        ch->pub_x = x;
         rc = wr_channel_route(ch, m, ch->pub_mandatory);
+        ch->pub_x = NULL;
     }
     if (rewritten)
         wr_msg_unref(m);
@@ -166,8 +168,7 @@ wr_channel_return(struct wr_channel *ch, struct wr_msg *m)
                                   .exchange = {(const uint8_t *)m->exchange, m->exchange_len},
                                   .routing_key = {(const uint8_t *)m->rk, m->rk_len}};
 
-    wr_conn_send(ch->conn, ch->id, WR_M_BASIC_RETURN, &r);
-    wr_channel_write_content(ch->conn, ch->id, m);
+    wr_channel_write_delivery(ch->conn, ch->id, WR_M_BASIC_RETURN, &r, m);
 }
 
 /* Confirms may complete out of order but a multiple ack covers everything below it, so a
@@ -198,7 +199,8 @@ wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
                       const struct wr_bytes *keys, size_t nkeys, struct wr_bytes headers)
 {
     struct wr_conn *c = ch->conn;
-    struct wr_exchange *x = wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
+    struct wr_exchange *x =
+            ch->pub_x ? ch->pub_x : wr_vhost_exchange(c->vh, m->exchange, m->exchange_len);
     struct wr_route *r = &c->route;
     bool rejected = false;
 

@@ -122,8 +122,7 @@ wr_reply_route(struct wr_channel *ch, struct wr_msg *m)
             .exchange = WR_BYTES_LIT(""),
             .routing_key = {(const uint8_t *)m->rk, m->rk_len},
     };
-    wr_conn_send(to->conn, to->id, WR_M_BASIC_DELIVER, &d);
-    wr_channel_write_content(to->conn, to->id, m);
+    wr_channel_write_delivery(to->conn, to->id, WR_M_BASIC_DELIVER, &d, m);
     return true;
 }
 

@@ -53,3 +53,7 @@ TESTS += tests/integration/it_ack_timeout.sh
 EXTRA_DIST += tests/integration/it_ack_timeout.sh
 TESTS += tests/integration/it_defs.sh
 EXTRA_DIST += tests/integration/it_defs.sh
+
+# management HTTP API, Prometheus metrics and dashboard (issue 5); needs curl and amqp-tools.
+TESTS += tests/integration/it_mgmt.sh
+EXTRA_DIST += tests/integration/it_mgmt.sh
