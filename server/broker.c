@@ -7,6 +7,7 @@
 #include "server/clock.h"
 #include "server/conn.h"
 #include "server/ctl.h"
+#include "server/definitions.h"
 #include "server/defs.h"
 #include "server/hmap.h"
 #include "server/listener.h"
@@ -20,6 +21,7 @@
 #include "server/user.h"
 #include "server/vhost.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,36 @@ wr_broker_ack_timer(struct wr_broker *b)
     evtimer_add(b->ack_timer, &tv);
 }
 
+/* load_definitions: imported after recovery at every start, as RabbitMQ does. */
+static int
+wr_broker_load_definitions(struct wr_broker *b)
+{
+    const char *path = b->cfg->load_definitions;
+    char err[600], *json;
+    long n;
+    FILE *f;
+    int rc = -1;
+
+    if (path == NULL)
+        return 0;
+    if ((f = fopen(path, "r")) == NULL) {
+        wr_log(WR_LOG_ERROR, "load_definitions: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    json = wr_xmalloc(n > 0 ? (size_t)n : 1);
+    if (n >= 0 && fread(json, 1, (size_t)n, f) == (size_t)n &&
+        wr_definitions_import(b, json, (size_t)n, err, sizeof(err)) == 0)
+        rc = 0;
+    else
+        wr_log(WR_LOG_ERROR, "load_definitions: %s: %s", path, n < 0 ? "unreadable" : err);
+    free(json);
+    fclose(f);
+    return rc;
+}
+
 /* Recovery comes before the listeners: clients only ever see a recovered broker. */
 static int
 wr_broker_recover(struct wr_broker *b)
@@ -173,7 +205,7 @@ wr_broker_start(struct wr_broker *b)
 {
     int port, tls_port = -1;
 
-    if (wr_broker_recover(b) < 0)
+    if (wr_broker_recover(b) < 0 || wr_broker_load_definitions(b) < 0)
         return -1;
     b->alarms = wr_alarms_new(b);
     wr_broker_ack_timer(b);

@@ -2,8 +2,10 @@
 /* warrenctl's definitions and limits commands: export_definitions / import_definitions (the
  * client reads and writes the files; the broker sees JSON), set/clear_vhost_limits and
  * set/clear_user_limits. */
+#include "amqp/spec.h"
 #include "server/admin.h"
 #include "server/broker.h"
+#include "server/conn.h"
 #include "server/ctl.h"
 #include "server/ctl_internal.h"
 #include "server/definitions.h"
@@ -112,4 +114,77 @@ wr_ctl_list_vhost_limits(struct wr_ctl_req *r)
                       wr_vhost_max_queues(vh));
     evbuffer_add(r->out, "\n", 1);
     return 0;
+}
+
+int
+wr_ctl_authenticate_user(struct wr_ctl_req *r)
+{
+    const char *u = r->argv[0], *p = r->argv[1];
+
+    wr_ctl_info(r, "Authenticating user \"%s\" ...", u);
+    if (wr_broker_authenticate(r->b, u, strlen(u), p, strlen(p)) == NULL)
+        return wr_ctl_fail(r, WR_CTL_NOUSER,
+                           "Error: failed to authenticate user \"%s\"\nuser '%s' - invalid "
+                           "credentials",
+                           u, u);
+    evbuffer_add_printf(r->out, "Success\n");
+    return 0;
+}
+
+struct wr_ctl_close {
+    const char *name;  /* NULL: every connection of the vhost */
+    const char *vhost; /* NULL: any vhost */
+    const char *reason;
+    int closed;
+};
+
+static void
+wr_ctl_close_one(struct wr_ctl_close *k, struct wr_conn *c)
+{
+    struct wr_conn_info i;
+    char name[200];
+
+    wr_conn_info(c, &i);
+    snprintf(name, sizeof(name), "%s -> %s", i.peer, wr_ctl_node_name());
+    if (k->name != NULL && strcmp(k->name, name) != 0 && strcmp(k->name, i.peer) != 0)
+        return;
+    if (k->vhost != NULL && strcmp(k->vhost, i.vhost) != 0)
+        return;
+    wr_conn_force_close(c, WR_CONNECTION_FORCED, k->reason);
+    k->closed++;
+}
+
+static int
+wr_ctl_close_conns(struct wr_ctl_req *r, struct wr_ctl_close *k)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    /* closing only sends connection.close: the registry is not changed while walking it */
+    wr_hmap_iter_init(wr_broker_conns(r->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val))
+        wr_ctl_close_one(k, val);
+    return 0;
+}
+
+/* C-17: the client sees 320 CONNECTION_FORCED with the given reason. */
+int
+wr_ctl_close_connection(struct wr_ctl_req *r)
+{
+    struct wr_ctl_close k = {r->argv[0], NULL, r->argv[1], 0};
+
+    wr_ctl_info(r, "Closing connection %s, reason: %s...", r->argv[0], r->argv[1]);
+    return wr_ctl_close_conns(r, &k);
+}
+
+int
+wr_ctl_close_all_connections(struct wr_ctl_req *r)
+{
+    struct wr_ctl_close k = {NULL, r->o.vhost, r->argv[0], 0};
+
+    wr_ctl_info(r, "Closing all connections in vhost %s with reason: %s ...", r->o.vhost,
+                r->argv[0]);
+    return wr_ctl_close_conns(r, &k);
 }

@@ -50,6 +50,7 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
         {"log.console.level", WR_CFG_LEVEL, F(log_level), 0, 0},
         {"cluster_formation.node_type", WR_CFG_STR, F(node_type), 0, 0},
+        {"load_definitions", WR_CFG_STR, F(load_definitions), 0, 0},
         /* Warren's own: store tuning, used by the crash tests to compact while publishing */
         {"warren.store.segment_bytes", WR_CFG_BYTES, F(store_segment_bytes), 0, 0},
         {"warren.store.compact_interval", WR_CFG_INT, F(store_compact_ms), 1, 3600000},

@@ -21,6 +21,7 @@ struct wr_config {
     const char *ready_file;
     const char *ctl_socket;         /* warrenctl's unix socket; NULL = <data_dir>/warren.sock */
     const char *node_type;          /* cluster_formation.node_type: disc (default) or ram */
+    const char *load_definitions;   /* a definitions file imported at every start */
     uint64_t store_segment_bytes;   /* message store segment size, 0 = the store's default */
     uint32_t store_compact_ms;      /* least time between compaction attempts */
     uint64_t meta_snapshot_records; /* definitions log records between snapshots, 0 = default */

@@ -61,10 +61,38 @@ check "max-queues refuses the next queue (ERR-28)" "$(grep -o "PRECONDITION_FAIL
     "PRECONDITION_FAILED - cannot declare queue 'lim.2': queue limit in vhost '/' (2) is reached"
 check "list_vhost_limits" "$("$CTL" -q list_vhost_limits -p /)" '{"max-queues":2}'
 
+# authenticate_user, and close_all_connections (C-17: 320 CONNECTION_FORCED with the reason)
+"$CTL" -q authenticate_user carol pw >/dev/null && ok "authenticate_user accepts the password" ||
+    not_ok "authenticate_user refused a good password"
+"$CTL" -q authenticate_user carol nope >/dev/null 2>&1 && rc=0 || rc=$?
+check "authenticate_user refuses a bad password with 67" "$rc" 67
+timeout 10 amqp-consume --server=127.0.0.1 --port="$PORT" -q durable.q cat >/dev/null 2>&1 &
+CONSUMER=$!
+for _ in $(seq 100); do
+    [ -n "$("$CTL" -q list_connections --no-table-headers user)" ] && break
+    sleep 0.05
+done
+"$CTL" -q close_all_connections "maintenance window" >/dev/null
+wait "$CONSUMER" 2>/dev/null || true
+grep -q "CONNECTION_FORCED - maintenance window" "$DIR/b.log" &&
+    ok "close_all_connections sends CONNECTION_FORCED with the reason" ||
+    not_ok "no CONNECTION_FORCED close in the log"
+
 kill "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null || true
 start b
 check "imports and limits survive a restart" "$(lists)" "$want"
 check "limits survive a restart" "$("$CTL" -q list_vhost_limits -p /)" '{"max-queues":2}'
+# load_definitions imports a file at every start
+kill "${PIDS[-1]}"
+wait "${PIDS[-1]}" 2>/dev/null || true
+echo "load_definitions = $DIR/defs.json" >"$DIR/c.conf"
+rm -f "$DIR/c.ready"
+"$BIN" --config "$DIR/c.conf" --port 0 --bind 127.0.0.1 --ready-file "$DIR/c.ready" \
+    --data-dir "$DIR/c" >>"$DIR/c.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 200); do [ -f "$DIR/c.ready" ] && break; sleep 0.05; done
+export WARREN_CTL_SOCKET="$DIR/c/warren.sock"
+check "load_definitions at start" "$(lists)" "$want"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
