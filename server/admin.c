@@ -280,3 +280,35 @@ wr_admin_set_user_limits(struct wr_broker *b, const char *user, const char *json
     wr_defs_limits(b, false, user, conns, chans);
     return 0;
 }
+
+int
+wr_admin_set_topic_permissions(struct wr_broker *b, const char *vhost, const char *user,
+                               const char *exchange, const char *write, const char *read, char *err,
+                               size_t errcap)
+{
+    struct wr_user *u = wr_admin_user(b, user, err, errcap);
+
+    if (u == NULL)
+        return -1;
+    if (wr_hmap_get(wr_broker_vhosts(b), vhost, strlen(vhost)) == NULL) {
+        snprintf(err, errcap, "Virtual host '%s' does not exist", vhost);
+        return -1;
+    }
+    if (wr_user_set_topic_perm(u, vhost, exchange, write, read, err, errcap) < 0)
+        return -1;
+    wr_defs_topic_perm(b, vhost, user, exchange, write, read, true);
+    return 0;
+}
+
+int
+wr_admin_clear_topic_permissions(struct wr_broker *b, const char *vhost, const char *user,
+                                 const char *exchange, char *err, size_t errcap)
+{
+    struct wr_user *u = wr_admin_user(b, user, err, errcap);
+
+    if (u == NULL)
+        return -1;
+    if (wr_user_clear_topic_perm(u, vhost, exchange))
+        wr_defs_topic_perm(b, vhost, user, exchange ? exchange : "", "", "", false);
+    return 0;
+}

@@ -37,6 +37,13 @@ void wr_admin_put_user_hash(struct wr_broker *b, const char *name, const void *s
 /* Removes every user and vhost: a snapshot restore replaces the whole state. */
 void wr_admin_clear_all(struct wr_broker *b);
 
+/* A-05 topic permissions; exchange NULL clears all of the user's on the vhost. */
+int wr_admin_set_topic_permissions(struct wr_broker *b, const char *vhost, const char *user,
+                                   const char *exchange, const char *write, const char *read,
+                                   char *err, size_t errcap);
+int wr_admin_clear_topic_permissions(struct wr_broker *b, const char *vhost, const char *user,
+                                     const char *exchange, char *err, size_t errcap);
+
 /* A-06 limits from RabbitMQ's JSON ({"max-connections":N,"max-queues":N} for a vhost,
  * {"max-connections":N,"max-channels":N} for a user; a negative value removes a limit). */
 int wr_admin_set_vhost_limits(struct wr_broker *b, const char *vhost, const char *json, char *err,

@@ -188,3 +188,58 @@ wr_ctl_close_all_connections(struct wr_ctl_req *r)
                 r->argv[0]);
     return wr_ctl_close_conns(r, &k);
 }
+
+int
+wr_ctl_set_topic_permissions(struct wr_ctl_req *r)
+{
+    char err[512];
+
+    wr_ctl_info(r, "Setting topic permissions on \"%s\" for user \"%s\" in vhost \"%s\" ...",
+                r->argv[1], r->argv[0], r->o.vhost);
+    if (wr_admin_set_topic_permissions(r->b, r->o.vhost, r->argv[0], r->argv[1], r->argv[2],
+                                       r->argv[3], err, sizeof(err)) < 0)
+        return wr_ctl_fail(r, WR_CTL_DATAERR, "%s", err);
+    return 0;
+}
+
+int
+wr_ctl_clear_topic_permissions(struct wr_ctl_req *r)
+{
+    char err[512];
+
+    if (r->argc > 1)
+        wr_ctl_info(r, "Clearing topic permissions on \"%s\" for user \"%s\" in vhost \"%s\" ...",
+                    r->argv[1], r->argv[0], r->o.vhost);
+    else
+        wr_ctl_info(r, "Clearing topic permissions for user \"%s\" in vhost \"%s\" ...", r->argv[0],
+                    r->o.vhost);
+    if (wr_admin_clear_topic_permissions(r->b, r->o.vhost, r->argv[0],
+                                         r->argc > 1 ? r->argv[1] : NULL, err, sizeof(err)) < 0)
+        return wr_ctl_fail(r, WR_CTL_DATAERR, "%s", err);
+    return 0;
+}
+
+int
+wr_ctl_list_topic_permissions(struct wr_ctl_req *r)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+    bool header = false;
+
+    wr_ctl_info(r, "Listing topic permissions for vhost \"%s\" ...", r->o.vhost);
+    wr_hmap_iter_init(wr_broker_users(r->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        for (size_t i = 0; i < wr_user_ntopic_perms(val); i++) {
+            const struct wr_topic_perm *p = wr_user_topic_perm_at(val, i);
+            if (strcmp(p->vhost, r->o.vhost) != 0)
+                continue;
+            if (!header && !r->o.no_headers)
+                evbuffer_add_printf(r->out, "user\texchange\twrite\tread\n");
+            header = true;
+            evbuffer_add_printf(r->out, "%s\t%s\t%s\t%s\n", key, p->exchange, p->write, p->read);
+        }
+    }
+    return 0;
+}

@@ -86,7 +86,8 @@ wr_ctl_handler wr_ctl_list_queues, wr_ctl_list_exchanges, wr_ctl_list_bindings, 
 wr_ctl_handler wr_ctl_export_definitions, wr_ctl_import_definitions, wr_ctl_set_vhost_limits,
         wr_ctl_clear_vhost_limits, wr_ctl_list_vhost_limits, wr_ctl_set_user_limits,
         wr_ctl_clear_user_limits, wr_ctl_authenticate_user, wr_ctl_close_connection,
-        wr_ctl_close_all_connections;
+        wr_ctl_close_all_connections, wr_ctl_set_topic_permissions, wr_ctl_clear_topic_permissions,
+        wr_ctl_list_topic_permissions;
 
 /* Output helpers (ctl_cmds.c). info is suppressed by -q and by the JSON formatter. */
 void wr_ctl_info(struct wr_ctl_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

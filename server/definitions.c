@@ -42,7 +42,7 @@ wr_export_user(const struct wr_user *u)
 }
 
 static void
-wr_export_users(struct wr_broker *b, json_t *users, json_t *perms)
+wr_export_users(struct wr_broker *b, json_t *users, json_t *perms, json_t *tperms)
 {
     struct wr_hmap_iter it;
     const char *key;
@@ -58,6 +58,13 @@ wr_export_users(struct wr_broker *b, json_t *users, json_t *perms)
                                   json_pack("{s:s, s:s, s:s, s:s, s:s}", "user", wr_user_name(val),
                                             "vhost", p->vhost, "configure", p->configure, "write",
                                             p->write, "read", p->read));
+        }
+        for (size_t i = 0; i < wr_user_ntopic_perms(val); i++) {
+            const struct wr_topic_perm *t = wr_user_topic_perm_at(val, i);
+            json_array_append_new(tperms,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "user", wr_user_name(val),
+                                            "vhost", t->vhost, "exchange", t->exchange, "write",
+                                            t->write, "read", t->read));
         }
     }
 }
@@ -155,7 +162,8 @@ wr_definitions_export(struct wr_broker *b)
     void *val;
     char *out;
 
-    wr_export_users(b, json_object_get(doc, "users"), json_object_get(doc, "permissions"));
+    wr_export_users(b, json_object_get(doc, "users"), json_object_get(doc, "permissions"),
+                    json_object_get(doc, "topic_permissions"));
     wr_policy_foreach(b, false, NULL, wr_export_policy, json_object_get(doc, "policies"));
     wr_hmap_iter_init(wr_broker_vhosts(b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
@@ -325,6 +333,14 @@ wr_import_perm(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
 }
 
 static int
+wr_import_topic(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    return wr_admin_set_topic_permissions(b, wr_jstr(j, "vhost", "/"), wr_jstr(j, "user", ""),
+                                          wr_jstr(j, "exchange", ""), wr_jstr(j, "write", ""),
+                                          wr_jstr(j, "read", ""), err, errcap);
+}
+
+static int
 wr_import_policy(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
 {
     char *def = json_dumps(json_object_get(j, "definition"), JSON_COMPACT);
@@ -346,10 +362,10 @@ wr_definitions_import(struct wr_broker *b, const char *json, size_t len, char *e
     static const struct {
         const char *section;
         wr_import_fn *fn;
-    } order[] = {{"vhosts", wr_import_vhost},       {"users", wr_import_user},
-                 {"permissions", wr_import_perm},   {"policies", wr_import_policy},
-                 {"exchanges", wr_import_exchange}, {"queues", wr_import_queue},
-                 {"bindings", wr_import_binding}};
+    } order[] = {{"vhosts", wr_import_vhost},     {"users", wr_import_user},
+                 {"permissions", wr_import_perm}, {"topic_permissions", wr_import_topic},
+                 {"policies", wr_import_policy},  {"exchanges", wr_import_exchange},
+                 {"queues", wr_import_queue},     {"bindings", wr_import_binding}};
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, 0, &jerr), *e;
     char why[400];

@@ -35,7 +35,9 @@ enum wr_def_op {
     WR_DEF_PERM_DEL,
     WR_DEF_POLICY_SET,
     WR_DEF_POLICY_DEL,
-    WR_DEF_LIMITS
+    WR_DEF_LIMITS,
+    WR_DEF_TOPIC_SET,
+    WR_DEF_TOPIC_DEL
 };
 #define WR_DEF_VERSION 1
 
@@ -307,6 +309,7 @@ wr_def_apply_fields(struct wr_vhost *vh, const struct wr_def_fields *f)
 static void wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op);
 static void wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len);
 static void wr_def_apply_limits(struct wr_defs *d, const void *cmd, size_t len);
+static void wr_def_apply_topic(struct wr_defs *d, const void *cmd, size_t len);
 
 static int
 wr_def_apply(const void *cmd, size_t len, void *arg)
@@ -317,6 +320,10 @@ wr_def_apply(const void *cmd, size_t len, void *arg)
 
     if (d->recording)
         return 0;
+    if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_TOPIC_SET) {
+        wr_def_apply_topic(d, cmd, len);
+        return 0;
+    }
     if (len > 0 && ((const uint8_t *)cmd)[0] == WR_DEF_LIMITS) {
         wr_def_apply_limits(d, cmd, len);
         return 0;
@@ -450,6 +457,7 @@ wr_snap_admin(struct wr_snap *s, struct wr_broker *b)
 
 static void wr_snap_policies(struct wr_snap *s, struct wr_broker *b);
 static void wr_snap_limits(struct wr_snap *s, struct wr_broker *b);
+static void wr_snap_topics(struct wr_snap *s, struct wr_broker *b);
 
 static void
 wr_defs_snapshot(struct wr_defs *d)
@@ -466,6 +474,7 @@ wr_defs_snapshot(struct wr_defs *d)
     wr_snap_admin(&s, d->b);
     wr_snap_policies(&s, d->b);
     wr_snap_limits(&s, d->b);
+    wr_snap_topics(&s, d->b);
     wr_hmap_iter_init(wr_broker_vhosts(d->b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_snap_vhost(&s, val);
@@ -823,5 +832,68 @@ wr_snap_limits(struct wr_snap *s, struct wr_broker *b)
             continue;
         wr_rec_limits(&s->one, false, key, wr_user_max_connections(val), wr_user_max_channels(val));
         wr_snap_take(s);
+    }
+}
+
+/* Topic permissions: head (vhost, user), then exchange, write, read. */
+static void
+wr_rec_topic(struct wr_meta_rec *r, const char *vhost, const char *user, const char *exchange,
+             const char *write, const char *read, bool set)
+{
+    wr_rec_admin(r, set ? WR_DEF_TOPIC_SET : WR_DEF_TOPIC_DEL, vhost, user);
+    wr_meta_rec_put_str(r, exchange);
+    wr_meta_rec_put_str(r, write);
+    wr_meta_rec_put_str(r, read);
+}
+
+void
+wr_defs_topic_perm(struct wr_broker *b, const char *vhost, const char *user, const char *exchange,
+                   const char *write, const char *read, bool set)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_topic(&r, vhost, user, exchange, write, read, set);
+    wr_defs_admin_append(b, &r);
+}
+
+static void
+wr_def_apply_topic(struct wr_defs *d, const void *cmd, size_t len)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v;
+    char vhost[256], user[256], x[256], w[1024], rr[1024], err[300];
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, user, sizeof(user));
+    wr_meta_rd_str(&rd, x, sizeof(x));
+    wr_meta_rd_str(&rd, w, sizeof(w));
+    wr_meta_rd_str(&rd, rr, sizeof(rr));
+    if (wr_meta_rd_end(&rd) < 0)
+        return;
+    if (o == WR_DEF_TOPIC_SET)
+        wr_admin_set_topic_permissions(d->b, vhost, user, x, w, rr, err, sizeof(err));
+    else
+        wr_admin_clear_topic_permissions(d->b, vhost, user, x[0] ? x : NULL, err, sizeof(err));
+}
+
+static void
+wr_snap_topics(struct wr_snap *s, struct wr_broker *b)
+{
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *val;
+
+    wr_hmap_iter_init(wr_broker_users(b), &it);
+    while (wr_hmap_next(&it, &key, &len, &val)) {
+        for (size_t i = 0; i < wr_user_ntopic_perms(val); i++) {
+            const struct wr_topic_perm *p = wr_user_topic_perm_at(val, i);
+            wr_rec_topic(&s->one, p->vhost, key, p->exchange, p->write, p->read, true);
+            wr_snap_take(s);
+        }
     }
 }

@@ -36,6 +36,9 @@ void wr_defs_vhost(struct wr_broker *b, const char *name, bool added);
 void wr_defs_user(struct wr_broker *b, const struct wr_user *u); /* created or changed */
 void wr_defs_user_deleted(struct wr_broker *b, const char *name);
 void wr_defs_perm(struct wr_broker *b, const char *vhost, const char *user, bool set);
+/* Topic permissions (set, or cleared: exchange "" = all of the vhost's). */
+void wr_defs_topic_perm(struct wr_broker *b, const char *vhost, const char *user,
+                        const char *exchange, const char *write, const char *read, bool set);
 /* Limits of a vhost (vhost true) or a user, -1 = none. */
 void wr_defs_limits(struct wr_broker *b, bool vhost, const char *name, int64_t a, int64_t c);
 void wr_defs_policy(struct wr_broker *b, bool op, const char *vhost, const char *name,

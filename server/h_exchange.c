@@ -196,7 +196,8 @@ wr_exchange_bind_m(struct wr_channel *ch, const struct wr_m_exchange_bind *m, bo
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "operation not permitted on the default exchange");
     if (wr_perm_exchange(ch, WR_PERM_WRITE, m->destination) < 0 ||
-        wr_perm_exchange(ch, WR_PERM_READ, m->source) < 0)
+        wr_perm_exchange(ch, WR_PERM_READ, m->source) < 0 ||
+        wr_perm_topic(ch, WR_PERM_READ, m->source, m->routing_key) < 0)
         return WR_EXC;
     dst = wr_vhost_exchange(vh, (const char *)m->destination.ptr, m->destination.len);
     src = wr_vhost_exchange(vh, (const char *)m->source.ptr, m->source.len);

@@ -242,7 +242,8 @@ wr_queue_bind(struct wr_channel *ch, struct wr_bytes qname, struct wr_bytes xnam
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "operation not permitted on the default exchange");
     if (wr_perm_queue(ch, WR_PERM_WRITE, qname) < 0 ||
-        wr_perm_exchange(ch, WR_PERM_READ, xname) < 0)
+        wr_perm_exchange(ch, WR_PERM_READ, xname) < 0 ||
+        wr_perm_topic(ch, WR_PERM_READ, xname, key) < 0)
         return WR_EXC;
     x = wr_vhost_exchange(vh, (const char *)xname.ptr, xname.len);
     q = wr_vhost_queue(vh, (const char *)qname.ptr, qname.len);

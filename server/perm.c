@@ -4,6 +4,7 @@
 #include "server/perm.h"
 
 #include "server/conn_internal.h"
+#include "server/exchange.h"
 #include "server/regex.h"
 #include "server/vhost.h"
 
@@ -35,4 +36,29 @@ wr_perm_exchange(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes 
     if (name.len == 0)
         name = WR_BYTES_LIT("amq.default");
     return wr_perm_check(ch, kind, "exchange", name);
+}
+
+int
+wr_perm_topic(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes exchange,
+              struct wr_bytes key)
+{
+    const char *vh = wr_vhost_name(ch->conn->vh);
+    const struct wr_topic_perm *p;
+    struct wr_exchange *x;
+    const struct wr_regex *re;
+
+    if (wr_user_ntopic_perms(ch->conn->user) == 0)
+        return 0;
+    x = wr_vhost_exchange(ch->conn->vh, (const char *)exchange.ptr, exchange.len);
+    p = wr_user_topic_perm(ch->conn->user, vh, (const char *)exchange.ptr, exchange.len);
+    if (x == NULL || wr_exchange_opts(x)->type != WR_X_TOPIC || p == NULL)
+        return 0;
+    re = p->re[kind == WR_PERM_WRITE ? 0 : 1];
+    if (wr_regex_match(re, (const char *)key.ptr, key.len))
+        return 0;
+    return wr_chan_fail(ch, WR_ACCESS_REFUSED,
+                        "access to topic '%.*s' in exchange '%.*s' in vhost '%s' refused for user "
+                        "'%s'",
+                        (int)key.len, (const char *)key.ptr, (int)exchange.len,
+                        (const char *)exchange.ptr, vh, wr_user_name(ch->conn->user));
 }

@@ -14,4 +14,9 @@ struct wr_channel;
 int wr_perm_queue(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes name);
 int wr_perm_exchange(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes name);
 
+/* A-05: on a topic exchange with topic permissions for the user, the routing key must match
+ * the write (publish) or read (bind) pattern. */
+int wr_perm_topic(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes exchange,
+                  struct wr_bytes key);
+
 #endif

@@ -127,6 +127,10 @@ wr_channel_publish(struct wr_channel *ch, struct wr_msg *m)
         return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                             "cannot publish to internal exchange '%.*s' in vhost '%s'",
                             m->exchange_len, m->exchange, wr_vhost_name(c->vh));
+    if (wr_perm_topic(ch, WR_PERM_WRITE,
+                      (struct wr_bytes){(const uint8_t *)m->exchange, m->exchange_len},
+                      (struct wr_bytes){(const uint8_t *)m->rk, m->rk_len}) < 0)
+        return WR_EXC;
     props.flags = 0;
     if (m->prop_flags & (WR_P_USER_ID | WR_P_EXPIRATION))
         wr_props_decode(m->props, m->props_len, &props);

@@ -23,6 +23,8 @@ struct wr_user {
     size_t nperms, cap;
     int64_t max_connections, max_channels;
     uint32_t connections, channels;
+    struct wr_topic_perm *tperms;
+    size_t ntperms, tcap;
 };
 
 static void
@@ -63,11 +65,16 @@ wr_perm_free(struct wr_perm *p)
         wr_regex_free(p->re[i]);
 }
 
+static void wr_topic_perm_free(struct wr_topic_perm *p);
+
 void
 wr_user_free(struct wr_user *u)
 {
     if (u == NULL)
         return;
+    for (size_t i = 0; i < u->ntperms; i++)
+        wr_topic_perm_free(&u->tperms[i]);
+    free(u->tperms);
     for (size_t i = 0; i < u->nperms; i++)
         wr_perm_free(&u->perms[i]);
     free(u->perms);
@@ -276,4 +283,131 @@ wr_user_count(const struct wr_user *u, int connections, int channels)
 
     m->connections = (uint32_t)((int64_t)m->connections + connections);
     m->channels = (uint32_t)((int64_t)m->channels + channels);
+}
+
+static void
+wr_topic_perm_free(struct wr_topic_perm *p)
+{
+    free(p->vhost);
+    free(p->exchange);
+    free(p->write);
+    free(p->read);
+    wr_regex_free(p->re[0]);
+    wr_regex_free(p->re[1]);
+}
+
+/* {username} and {vhost} are known when the permission is set, so they are expanded once. */
+static char *
+wr_topic_expand(const char *pat, const char *user, const char *vhost)
+{
+    size_t cap = strlen(pat) * 2 + strlen(user) + strlen(vhost) + 1, n = 0;
+    char *out = wr_xmalloc(cap);
+
+    while (*pat) {
+        const char *val = NULL;
+        size_t skip = 0;
+        if (strncmp(pat, "{username}", 10) == 0)
+            val = user, skip = 10;
+        else if (strncmp(pat, "{vhost}", 7) == 0)
+            val = vhost, skip = 7;
+        if (val != NULL) {
+            size_t l = strlen(val);
+            if (n + l + 1 > cap)
+                out = wr_xrealloc(out, cap = (n + l) * 2 + 1);
+            memcpy(out + n, val, l);
+            n += l;
+            pat += skip;
+            continue;
+        }
+        if (n + 2 > cap)
+            out = wr_xrealloc(out, cap *= 2);
+        out[n++] = *pat++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static struct wr_topic_perm *
+wr_user_find_topic(const struct wr_user *u, const char *vhost, const char *x, size_t xlen)
+{
+    for (size_t i = 0; i < u->ntperms; i++) {
+        struct wr_topic_perm *p = &u->tperms[i];
+        if (strcmp(p->vhost, vhost) == 0 && strlen(p->exchange) == xlen &&
+            memcmp(p->exchange, x, xlen) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+int
+wr_user_set_topic_perm(struct wr_user *u, const char *vhost, const char *exchange,
+                       const char *write, const char *read, char *err, size_t errcap)
+{
+    const char *pat[2] = {write, read};
+    struct wr_regex *re[2] = {NULL, NULL};
+    struct wr_topic_perm *p;
+
+    for (int i = 0; i < 2; i++) {
+        char *x = wr_topic_expand(pat[i], u->name, vhost);
+        /* as RabbitMQ: an empty pattern allows only the empty routing key */
+        if ((re[i] = wr_regex_new(x[0] ? x : "^$", err, errcap)) == NULL) {
+            free(x);
+            wr_regex_free(re[0]);
+            return -1;
+        }
+        free(x);
+    }
+    p = wr_user_find_topic(u, vhost, exchange, strlen(exchange));
+    if (p != NULL) {
+        wr_topic_perm_free(p);
+    } else {
+        if (u->ntperms == u->tcap) {
+            u->tcap = u->tcap ? u->tcap * 2 : 4;
+            u->tperms = wr_xrealloc(u->tperms, u->tcap * sizeof(*u->tperms));
+        }
+        p = &u->tperms[u->ntperms++];
+    }
+    *p = (struct wr_topic_perm){wr_xstrdup(vhost),
+                                wr_xstrdup(exchange),
+                                wr_xstrdup(write),
+                                wr_xstrdup(read),
+                                {re[0], re[1]}};
+    return 0;
+}
+
+bool
+wr_user_clear_topic_perm(struct wr_user *u, const char *vhost, const char *exchange)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < u->ntperms;) {
+        struct wr_topic_perm *p = &u->tperms[i];
+        if (strcmp(p->vhost, vhost) == 0 &&
+            (exchange == NULL || strcmp(p->exchange, exchange) == 0)) {
+            wr_topic_perm_free(p);
+            *p = u->tperms[--u->ntperms];
+            any = true;
+        } else {
+            i++;
+        }
+    }
+    return any;
+}
+
+const struct wr_topic_perm *
+wr_user_topic_perm(const struct wr_user *u, const char *vhost, const char *exchange, size_t xlen)
+{
+    return wr_user_find_topic(u, vhost, exchange, xlen);
+}
+
+size_t
+wr_user_ntopic_perms(const struct wr_user *u)
+{
+    return u->ntperms;
+}
+
+const struct wr_topic_perm *
+wr_user_topic_perm_at(const struct wr_user *u, size_t i)
+{
+    return i < u->ntperms ? &u->tperms[i] : NULL;
 }

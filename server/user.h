@@ -47,6 +47,21 @@ bool wr_user_clear_perm(struct wr_user *u, const char *vhost);
 const struct wr_perm *wr_user_perm(const struct wr_user *u, const char *vhost, size_t len);
 size_t wr_user_nperms(const struct wr_user *u);
 const struct wr_perm *wr_user_perm_at(const struct wr_user *u, size_t i);
+/* A-05 topic permissions: routing-key patterns per (vhost, topic exchange); {username} and
+ * {vhost} in them are expanded when set. */
+struct wr_topic_perm {
+    char *vhost, *exchange, *write, *read;
+    struct wr_regex *re[2]; /* write, read */
+};
+int wr_user_set_topic_perm(struct wr_user *u, const char *vhost, const char *exchange,
+                           const char *write, const char *read, char *err, size_t errcap);
+/* exchange NULL clears every topic permission of the vhost; false when nothing was cleared. */
+bool wr_user_clear_topic_perm(struct wr_user *u, const char *vhost, const char *exchange);
+const struct wr_topic_perm *wr_user_topic_perm(const struct wr_user *u, const char *vhost,
+                                               const char *exchange, size_t xlen);
+size_t wr_user_ntopic_perms(const struct wr_user *u);
+const struct wr_topic_perm *wr_user_topic_perm_at(const struct wr_user *u, size_t i);
+
 /* A-06 user limits (-1 = none). The counts are runtime state, not definitions, so they may
  * change through a const user (connections hold const pointers). */
 void wr_user_set_limits(struct wr_user *u, int64_t max_connections, int64_t max_channels);

@@ -30,4 +30,32 @@ else
     echo "not ok - guest-q was deleted by a user without configure permission"
     rc=1
 fi
+
+# topic permissions (A-05): a user limited to routing keys under his own name
+"$CTL" add_user tom tom >/dev/null
+"$CTL" set_permissions -p / tom '.*' '.*' '.*' >/dev/null
+"$CTL" set_topic_permissions -p / tom amq.topic '^{username}\.' '^{username}\.' >/dev/null
+"$CLIENT" 127.0.0.1 "$PORT" tom || rc=1
+listed=$("$CTL" list_topic_permissions -p / -q --no-table-headers)
+if [ "$listed" = "$(printf 'tom\tamq.topic\t^{username}\\.\t^{username}\\.')" ]; then
+    echo "ok - list_topic_permissions shows tom's entry"
+else
+    echo "not ok - list_topic_permissions printed: $listed"
+    rc=1
+fi
+"$CTL" export_definitions "$DIR/defs.json" >/dev/null
+"$CTL" clear_topic_permissions -p / tom amq.topic >/dev/null
+if [ -z "$("$CTL" list_topic_permissions -p / -q --no-table-headers)" ]; then
+    echo "ok - clear_topic_permissions removed the entry"
+else
+    echo "not ok - clear_topic_permissions left an entry"
+    rc=1
+fi
+"$CTL" import_definitions "$DIR/defs.json" >/dev/null
+if [ "$("$CTL" list_topic_permissions -p / -q --no-table-headers)" = "$listed" ]; then
+    echo "ok - topic permissions round-trip through export/import_definitions"
+else
+    echo "not ok - import_definitions did not restore the topic permission"
+    rc=1
+fi
 exit "$rc"
