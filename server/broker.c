@@ -200,6 +200,18 @@ wr_broker_listen(struct wr_broker *b, int port, bool tls)
     return port;
 }
 
+/* connection_max (node-wide): a full node stops accepting rather than refusing, as RabbitMQ
+ * does; clients beyond the limit wait in the backlog until a connection closes. */
+static void
+wr_broker_pause_listeners(struct wr_broker *b, bool paused)
+{
+    for (int i = 0; i < b->nlisteners; i++)
+        wr_listener_pause(b->listeners[i], paused);
+    if (paused)
+        wr_log(WR_LOG_WARN, "node connection limit (%u) reached: not accepting connections",
+               b->cfg->connection_max);
+}
+
 int
 wr_broker_start(struct wr_broker *b)
 {
@@ -214,6 +226,8 @@ wr_broker_start(struct wr_broker *b)
         return -1;
     if (b->cfg->tls_port >= 0 && (tls_port = wr_broker_listen(b, b->cfg->tls_port, true)) < 0)
         return -1;
+    if (b->cfg->connection_max == 0)
+        wr_broker_pause_listeners(b, true);
     b->ctl = wr_ctl_open(b);
     b->mgmt = wr_mgmt_open(b);
     if (b->cfg->ready_file &&
@@ -329,12 +343,16 @@ void
 wr_broker_conn_add(struct wr_broker *b, struct wr_conn *c)
 {
     wr_hmap_put(b->conns, &c, sizeof(c), c);
+    if (wr_hmap_count(b->conns) == b->cfg->connection_max)
+        wr_broker_pause_listeners(b, true);
 }
 
 void
 wr_broker_conn_remove(struct wr_broker *b, struct wr_conn *c)
 {
     wr_hmap_del(b->conns, &c, sizeof(c));
+    if (wr_hmap_count(b->conns) + 1 == b->cfg->connection_max && !b->stopping)
+        wr_broker_pause_listeners(b, false);
     if (b->stopping && wr_hmap_count(b->conns) == 0)
         event_base_loopexit(b->base, NULL);
 }

@@ -119,6 +119,15 @@ wr_listener_port(const struct wr_listener *l)
 }
 
 void
+wr_listener_pause(struct wr_listener *l, bool paused)
+{
+    if (paused)
+        evconnlistener_disable(l->ev);
+    else
+        evconnlistener_enable(l->ev);
+}
+
+void
 wr_listener_free(struct wr_listener *l)
 {
     if (l == NULL)

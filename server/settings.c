@@ -45,6 +45,7 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"heartbeat", WR_CFG_INT, F(heartbeat), 0, 65535},
         {"frame_max", WR_CFG_INT, F(frame_max), 4096, 0x7fffffff},
         {"channel_max", WR_CFG_INT, F(channel_max), 0, 65535},
+        {"connection_max", WR_CFG_INT, F(connection_max), 0, 0xfffffffe},
         {"max_message_size", WR_CFG_INT, F(max_message_size), 1, 536870912},
         {"handshake_timeout", WR_CFG_INT, F(handshake_timeout_ms), 1, 0xffffffff},
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
@@ -83,6 +84,7 @@ struct wr_cfg_name {
 };
 
 static const struct wr_cfg_name wr_cfg_names[] = {
+        {"connection_max", "infinity", -1}, /* stored as UINT32_MAX */
         {"ssl_options.verify", "verify_none", 0},
         {"ssl_options.verify", "verify_peer", 1},
         {"ssl_cert_login_from", "distinguished_name", 0},
@@ -107,6 +109,7 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->heartbeat = 60;
     cfg->frame_max = 131072;
     cfg->channel_max = 2047;
+    cfg->connection_max = UINT32_MAX;
     cfg->max_message_size = 134217728;
     cfg->handshake_timeout_ms = 10000;
     cfg->consumer_timeout_ms = 1800000;
@@ -252,6 +255,8 @@ wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, c
 
     switch (k->type) {
     case WR_CFG_INT: {
+        if (strcmp(val, "infinity") == 0 && wr_cfg_set_name(k, field, val, err, errcap) == 0)
+            return 0;
         errno = 0;
         unsigned long long v = strtoull(val, &end, 10);
         if (errno || end == val || *end || val[0] == '-' || v < k->min || v > k->max) {
@@ -344,28 +349,60 @@ wr_cfg_line(struct wr_config *cfg, char *line, char *err, size_t errcap)
 }
 
 int
+wr_config_parse(struct wr_config *cfg, const char *text, size_t len, const char *name, char *err,
+                size_t errcap)
+{
+    char line[4096], why[512];
+    int lineno = 0;
+
+    while (len > 0) {
+        const char *nl = memchr(text, '\n', len);
+        size_t n = nl ? (size_t)(nl - text) : len;
+        lineno++;
+        if (n >= sizeof(line)) {
+            snprintf(err, errcap, "%s:%d: line longer than %zu bytes", name, lineno,
+                     sizeof(line) - 1);
+            return -1;
+        }
+        memcpy(line, text, n);
+        line[n] = '\0';
+        text += n + (nl != NULL), len -= n + (nl != NULL);
+        char *s = wr_cfg_trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        if (wr_cfg_line(cfg, s, why, sizeof(why)) < 0) {
+            snprintf(err, errcap, "%s:%d: %s", name, lineno, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
 wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap)
 {
     FILE *f = fopen(path, "r");
-    char line[4096], why[512];
-    int lineno = 0, rc = 0;
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    int rc;
 
     if (f == NULL) {
         snprintf(err, errcap, "%s: %s", path, strerror(errno));
         return -1;
     }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-        char *s = wr_cfg_trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        if (wr_cfg_line(cfg, s, why, sizeof(why)) < 0) {
-            snprintf(err, errcap, "%s:%d: %s", path, lineno, why);
-            rc = -1;
-            break;
-        }
-    }
+    do {
+        if (cap - len < 4096)
+            text = wr_xrealloc(text, cap = cap * 2 + 4096);
+        n = fread(text + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    rc = ferror(f) ? -1 : 0;
+    if (rc < 0)
+        snprintf(err, errcap, "%s: read error", path);
     fclose(f);
+    if (rc == 0)
+        rc = wr_config_parse(cfg, text, len, path, err, errcap);
+    free(text);
     return rc;
 }
 

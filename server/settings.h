@@ -33,6 +33,9 @@ struct wr_config {
     uint32_t heartbeat;       /* seconds offered in connection.tune */
     uint32_t frame_max;
     uint16_t channel_max;
+    /* connection_max: at this many client connections the listeners stop accepting, as
+     * RabbitMQ's ranch does; UINT32_MAX = infinity */
+    uint32_t connection_max;
     uint64_t max_message_size;
     uint32_t handshake_timeout_ms;
     uint32_t consumer_timeout_ms; /* 0 = off */
@@ -60,6 +63,9 @@ void wr_config_defaults(struct wr_config *cfg);
 int wr_config_parse_bytes(const char *val, uint64_t *out);
 /* Reads a rabbitmq.conf-style file; on error returns -1 with a message naming the line in err. */
 int wr_config_load(struct wr_config *cfg, const char *path, char *err, size_t errcap);
+/* The same for text already in memory (len bytes, NUL not required); name prefixes errors. */
+int wr_config_parse(struct wr_config *cfg, const char *text, size_t len, const char *name,
+                    char *err, size_t errcap);
 /* Parses argv; returns 0 to run, 1 when --help was printed, -1 on a usage error (printed). */
 int wr_config_args(struct wr_config *cfg, int argc, char **argv);
 /* Releases the strings read from config files and resets cfg to the defaults. */

@@ -11,5 +11,6 @@ include tests/unit/meta.mk
 include tests/fuzz/meta.mk
 include tests/fuzz/conn.mk
 include tests/fuzz/definitions.mk
+include tests/fuzz/config.mk
 include tests/unit/store.mk
 include tests/integration/local.mk

@@ -57,3 +57,11 @@ EXTRA_DIST += tests/integration/it_defs.sh
 # management HTTP API, Prometheus metrics and dashboard (issue 5); needs curl and amqp-tools.
 TESTS += tests/integration/it_mgmt.sh
 EXTRA_DIST += tests/integration/it_mgmt.sh
+
+# Node-wide connection_max: the listener pauses at the limit and resumes below it.
+check_PROGRAMS += tests/integration/conn_limit_client
+tests_integration_conn_limit_client_SOURCES = tests/integration/conn_limit_client.c
+tests_integration_conn_limit_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
+tests_integration_conn_limit_client_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/integration/it_limits.sh
+EXTRA_DIST += tests/integration/it_limits.sh

@@ -31,3 +31,9 @@ TESTS += tests/unit/test_definitions
 tests_unit_test_definitions_SOURCES = tests/unit/test_definitions.c $(server_fixture)
 tests_unit_test_definitions_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_definitions_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_settings
+TESTS += tests/unit/test_settings
+tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
+tests_unit_test_settings_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_settings_LDADD = $(TEST_LIBS)
