@@ -3,9 +3,11 @@
 #include "server/conn_internal.h"
 
 #include "amqp/table.h"
+#include "server/broker.h"
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/perm.h"
+#include "server/settings.h"
 #include "server/vhost.h"
 
 #include <openssl/rand.h>
@@ -152,6 +154,26 @@ wr_consume_offset(struct wr_channel *ch, struct wr_queue *q, struct wr_bytes arg
     return 0;
 }
 
+/* consumer_max_per_channel guards against applications leaking consumers; a new tag beyond it
+ * is a hard error, as in RabbitMQ. */
+static int
+wr_consume_limit(struct wr_channel *ch, struct wr_bytes tag)
+{
+    uint32_t max = wr_broker_config(ch->conn->broker)->consumer_max_per_channel, n = 0;
+    struct wr_consumer *c;
+
+    if (max == UINT32_MAX || (tag.len > 0 && wr_channel_find_consumer(ch, tag.ptr, tag.len)))
+        return 0;
+    TAILQ_FOREACH(c, &ch->consumers, chlink) {
+        if (++n >= max)
+            break;
+    }
+    if (n < max)
+        return 0;
+    return wr_conn_fail(ch->conn, WR_NOT_ALLOWED, "reached maximum (%u) of consumers per channel",
+                        max);
+}
+
 static int
 wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
 {
@@ -162,6 +184,8 @@ wr_consume(struct wr_channel *ch, const struct wr_m_basic_consume *m)
     int32_t prio;
     uint64_t offset;
 
+    if (wr_consume_limit(ch, t) < 0)
+        return WR_EXC;
     if (wr_reply_is_pseudo(m->queue)) {
         if (t.len == 0) {
             wr_gen_ctag(tag);

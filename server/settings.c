@@ -46,6 +46,7 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"frame_max", WR_CFG_INT, F(frame_max), 4096, 0x7fffffff},
         {"channel_max", WR_CFG_INT, F(channel_max), 0, 65535},
         {"connection_max", WR_CFG_INT, F(connection_max), 0, 0xfffffffe},
+        {"consumer_max_per_channel", WR_CFG_INT, F(consumer_max_per_channel), 0, 0xfffffffe},
         {"max_message_size", WR_CFG_INT, F(max_message_size), 1, 536870912},
         {"handshake_timeout", WR_CFG_INT, F(handshake_timeout_ms), 1, 0xffffffff},
         {"consumer_timeout", WR_CFG_INT, F(consumer_timeout_ms), 0, 0xffffffff},
@@ -85,6 +86,7 @@ struct wr_cfg_name {
 
 static const struct wr_cfg_name wr_cfg_names[] = {
         {"connection_max", "infinity", -1}, /* stored as UINT32_MAX */
+        {"consumer_max_per_channel", "infinity", -1},
         {"ssl_options.verify", "verify_none", 0},
         {"ssl_options.verify", "verify_peer", 1},
         {"ssl_cert_login_from", "distinguished_name", 0},
@@ -110,6 +112,7 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->frame_max = 131072;
     cfg->channel_max = 2047;
     cfg->connection_max = UINT32_MAX;
+    cfg->consumer_max_per_channel = UINT32_MAX;
     cfg->max_message_size = 134217728;
     cfg->handshake_timeout_ms = 10000;
     cfg->consumer_timeout_ms = 1800000;

@@ -36,6 +36,8 @@ struct wr_config {
     /* connection_max: at this many client connections the listeners stop accepting, as
      * RabbitMQ's ranch does; UINT32_MAX = infinity */
     uint32_t connection_max;
+    /* consumer_max_per_channel (RabbitMQ 3.12's key; 3.10 has no limit): UINT32_MAX = infinity */
+    uint32_t consumer_max_per_channel;
     uint64_t max_message_size;
     uint32_t handshake_timeout_ms;
     uint32_t consumer_timeout_ms; /* 0 = off */

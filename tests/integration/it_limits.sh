@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # Node-wide connection_max (rabbitmq.conf): at the limit the broker stops accepting, as
-# RabbitMQ's listener does, and resumes when a connection closes.
+# RabbitMQ's listener does, and resumes when a connection closes; consumer_max_per_channel.
 set -euo pipefail
 
 BIN=${WARREN_BIN:-./warren}
@@ -10,7 +10,7 @@ CLIENT=${LIMIT_CLIENT:-./tests/integration/conn_limit_client}
 DIR=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
-printf 'connection_max = 2\nmanagement.tcp.port = 0\nprometheus.tcp.port = 0\n' >"$DIR/warren.conf"
+printf 'connection_max = 2\nconsumer_max_per_channel = 2\nmanagement.tcp.port = 0\nprometheus.tcp.port = 0\n' >"$DIR/warren.conf"
 "$BIN" --config "$DIR/warren.conf" --port 0 --bind 127.0.0.1 --ready-file "$DIR/ready" \
     --data-dir "$DIR/data" >"$DIR/broker.log" 2>&1 &
 PID=$!

@@ -33,16 +33,19 @@ test_defaults_and_keys(void **state)
     assert_int_equal(cfg.frame_max, 131072);
     assert_int_equal(cfg.heartbeat, 60);
     assert_int_equal(cfg.connection_max, UINT32_MAX);
+    assert_int_equal(cfg.consumer_max_per_channel, UINT32_MAX);
     assert_int_equal(cfg.max_message_size, 134217728);
     assert_int_equal(parse(&cfg,
                            "# a comment\n\n  channel_max = 16  \nheartbeat=5\r\n"
-                           "connection_max = 100\nloopback_users.guest = false\n"
+                           "connection_max = 100\nconsumer_max_per_channel = 0\n"
+                           "loopback_users.guest = false\n"
                            "default_user = admin",
                            err, sizeof(err)),
                      0);
     assert_int_equal(cfg.channel_max, 16);
     assert_int_equal(cfg.heartbeat, 5);
     assert_int_equal(cfg.connection_max, 100);
+    assert_int_equal(cfg.consumer_max_per_channel, 0);
     assert_false(cfg.guest_loopback_only);
     assert_string_equal(cfg.default_user, "admin");
     assert_int_equal(parse(&cfg, "connection_max = infinity\n", err, sizeof(err)), 0);
