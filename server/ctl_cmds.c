@@ -36,16 +36,6 @@ static wr_ctl_handler wr_ctl_status, wr_ctl_await_startup, wr_ctl_add_vhost, wr_
         wr_ctl_set_policy, wr_ctl_clear_policy, wr_ctl_set_operator_policy,
         wr_ctl_clear_operator_policy;
 
-/* TODO: move to ctl_internal.h (declared here and in ctl_list.c meanwhile). */
-extern const struct wr_ctl_col wr_ctl_policy_cols[];
-wr_ctl_handler wr_ctl_list_policies, wr_ctl_list_operator_policies;
-
-/* set_policy's --priority and --apply-to, for the command line being run (wr_ctl_run runs on
- * the loop thread only). TODO: fields of struct wr_ctl_opts once ctl_internal.h has them. */
-static struct {
-    const char *priority, *apply_to;
-} wr_ctl_popts;
-
 #define VH    "[--vhost <vhost>] "
 #define COLS  "[--no-table-headers] [<column> ...]"
 #define POL   "[--priority <priority>] [--apply-to <apply-to>] <name> <pattern> <definition>"
@@ -99,6 +89,10 @@ static const struct wr_ctl_cmd wr_ctl_cmds[] = {
          wr_ctl_clear_topic_permissions, NULL, NULL},
         {"list_topic_permissions", VH "[--no-table-headers]", 0, 0, wr_ctl_list_topic_permissions,
          NULL, NULL},
+        {"list_user_permissions", "[--no-table-headers] <username>", 1, 1,
+         wr_ctl_list_user_permissions, NULL, NULL},
+        {"list_user_topic_permissions", "[--no-table-headers] <username>", 1, 1,
+         wr_ctl_list_user_topic_permissions, NULL, NULL},
         {"close_connection", "<connection_name> <explanation>", 2, 2, wr_ctl_close_connection, NULL,
          NULL},
         {"close_all_connections", VH "<explanation>", 1, 1, wr_ctl_close_all_connections, NULL,
@@ -225,9 +219,9 @@ wr_ctl_option(struct wr_ctl_opts *o, int argc, char **argv, int *i)
     else if ((v = wr_ctl_flag_value(argc, argv, i, "-f", "--formatter")) != NULL)
         o->json = strcmp(v, "json") == 0;
     else if ((v = wr_ctl_flag_value(argc, argv, i, "--priority", "--priority")) != NULL)
-        wr_ctl_popts.priority = v;
+        o->priority = v;
     else if ((v = wr_ctl_flag_value(argc, argv, i, "--apply-to", "--apply-to")) != NULL)
-        wr_ctl_popts.apply_to = v;
+        o->apply_to = v;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = true;
     else if (strcmp(a, "-s") == 0 || strcmp(a, "--silent") == 0)
@@ -252,8 +246,8 @@ wr_ctl_parse(struct wr_ctl_opts *o, int argc, char **argv, char **pos, int *npos
     bool opts_done = false;
 
     o->vhost = "/";
-    wr_ctl_popts.priority = NULL;
-    wr_ctl_popts.apply_to = "all";
+    o->priority = NULL;
+    o->apply_to = "all";
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -557,7 +551,7 @@ wr_ctl_clear_permissions(struct wr_ctl_req *r)
 static int
 wr_ctl_priority(struct wr_ctl_req *r, int *out)
 {
-    const char *s = wr_ctl_popts.priority;
+    const char *s = r->o.priority;
     long long v;
     char *end;
 
@@ -592,8 +586,8 @@ wr_ctl_policy_set(struct wr_ctl_req *r, bool op)
         evbuffer_add_printf(r->err, "Virtual host '%s' does not exist\n", r->o.vhost);
         return WR_CTL_DATAERR;
     }
-    if (wr_policy_set(r->b, op, r->o.vhost, r->argv[0], r->argv[1], r->argv[2], prio,
-                      wr_ctl_popts.apply_to, err, sizeof(err)) == 0)
+    if (wr_policy_set(r->b, op, r->o.vhost, r->argv[0], r->argv[1], r->argv[2], prio, r->o.apply_to,
+                      err, sizeof(err)) == 0)
         return 0;
     if (strncmp(err, "JSON decoding error", 19) == 0)
         return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "%s", err);

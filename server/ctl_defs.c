@@ -243,3 +243,48 @@ wr_ctl_list_topic_permissions(struct wr_ctl_req *r)
     }
     return 0;
 }
+
+/* list_user_permissions and list_user_topic_permissions: one user's entries across vhosts. */
+static const struct wr_user *
+wr_ctl_listed_user(struct wr_ctl_req *r, const char *what)
+{
+    const char *name = r->argv[0];
+    const struct wr_user *u = wr_broker_user(r->b, name, strlen(name));
+
+    wr_ctl_info(r, "Listing %spermissions for user \"%s\" ...", what, name);
+    if (u == NULL)
+        wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "{:no_such_user, \"%s\"}", name);
+    return u;
+}
+
+int
+wr_ctl_list_user_permissions(struct wr_ctl_req *r)
+{
+    const struct wr_user *u = wr_ctl_listed_user(r, "");
+
+    if (u == NULL)
+        return WR_CTL_UNAVAILABLE;
+    for (size_t i = 0; i < wr_user_nperms(u); i++) {
+        const struct wr_perm *p = wr_user_perm_at(u, i);
+        if (i == 0 && !r->o.no_headers)
+            evbuffer_add_printf(r->out, "vhost\tconfigure\twrite\tread\n");
+        evbuffer_add_printf(r->out, "%s\t%s\t%s\t%s\n", p->vhost, p->configure, p->write, p->read);
+    }
+    return 0;
+}
+
+int
+wr_ctl_list_user_topic_permissions(struct wr_ctl_req *r)
+{
+    const struct wr_user *u = wr_ctl_listed_user(r, "topic ");
+
+    if (u == NULL)
+        return WR_CTL_UNAVAILABLE;
+    for (size_t i = 0; i < wr_user_ntopic_perms(u); i++) {
+        const struct wr_topic_perm *p = wr_user_topic_perm_at(u, i);
+        if (i == 0 && !r->o.no_headers)
+            evbuffer_add_printf(r->out, "vhost\texchange\twrite\tread\n");
+        evbuffer_add_printf(r->out, "%s\t%s\t%s\t%s\n", p->vhost, p->exchange, p->write, p->read);
+    }
+    return 0;
+}

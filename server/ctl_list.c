@@ -880,10 +880,6 @@ wr_ctl_list_permissions(struct wr_ctl_req *r)
 
 /* ---- policies and operator policies ------------------------------------------------------ */
 
-/* TODO: move to ctl_internal.h (declared here and in ctl_cmds.c meanwhile). */
-extern const struct wr_ctl_col wr_ctl_policy_cols[];
-wr_ctl_handler wr_ctl_list_policies, wr_ctl_list_operator_policies;
-
 /* A copy of a policy, so that the rows outlive wr_policy_foreach's visit. */
 struct wr_ctl_policy_row {
     char *vhost, *name, *pattern, *apply_to, *definition;

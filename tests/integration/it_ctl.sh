@@ -115,6 +115,16 @@ expect "set_permissions unknown user" 67 'Setting permissions for user "nobody" 
 expect "set_permissions too few arguments" 64 "" -- set_permissions -p v1 guest '.*'
 expect "list_permissions" 0 "user${TAB}configure${TAB}write${TAB}read
 guest${TAB}.*${TAB}.*${TAB}.*" -- list_permissions -q -p v1
+# RabbitMQ lists a user's vhosts in no fixed order: compare the sorted rows
+if [ "$("$CTL" list_user_permissions -q --no-table-headers guest | sort)" = \
+    "$(printf '/\t.*\t.*\t.*\nv1\t.*\t.*\t.*')" ]; then
+    ok "list_user_permissions"
+else
+    not_ok "list_user_permissions"
+fi
+expect "list_user_permissions unknown user" 69 'Listing permissions for user "nobody" ...' -- \
+    list_user_permissions nobody
+expect "list_user_topic_permissions, none set" 0 "" -- list_user_topic_permissions -q guest
 if [ "$(amqp declare-queue --vhost v1 -q vq 2>/dev/null)" = vq ]; then
     ok "declare in v1 after set_permissions"
 else
