@@ -608,6 +608,29 @@ wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out)
     };
 }
 
+/* Read when asked rather than kept: only the management API names connections by it. */
+void
+wr_conn_local_addr(const struct wr_conn *c, char *host, size_t cap, uint16_t *port)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+    snprintf(host, cap, "?");
+    *port = 0;
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)cap);
+        *port = ntohs(in->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, (socklen_t)cap);
+        *port = ntohs(in6->sin6_port);
+    }
+}
+
 void
 wr_conn_foreach_channel(const struct wr_conn *c, wr_channel_visit *cb, void *arg)
 {

@@ -4,6 +4,7 @@
 #define WR_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -43,6 +44,8 @@ struct wr_conn_info {
     int64_t connected_at; /* ms since the epoch */
 };
 void wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out);
+/* The address and port the client connected to (RabbitMQ's "host" and "port"). */
+void wr_conn_local_addr(const struct wr_conn *c, char *host, size_t cap, uint16_t *port);
 struct wr_channel_info {
     uint16_t number;
     uint32_t consumers, unacked, prefetch, global_prefetch;

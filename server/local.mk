@@ -40,7 +40,9 @@ libwarren_a_SOURCES += server/ctl.c server/ctl.h server/ctl_cmds.c server/ctl_in
 	server/ctl_list.c
 libwarren_a_SOURCES += server/mgmt.c server/mgmt.h server/mgmt_internal.h server/mgmt_json.c \
 	server/mgmt_api_access.c server/mgmt_api_defs.c server/mgmt_api_node.c \
-	server/mgmt_api_objects.c server/mgmt_metrics.c server/mgmt_ui.c
+	server/mgmt_api_objects.c server/mgmt_metrics.c server/mgmt_ui.c \
+	server/mgmt_api_conns.c server/mgmt_api_declare.c server/mgmt_api_bindings.c \
+	server/mgmt_api_msgs.c
 
 warren_SOURCES = server/main.c
 warren_LDADD = $(WR_LIBS)

@@ -9,6 +9,7 @@
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/mgmt_internal.h"
+#include "server/regex.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
@@ -64,6 +65,16 @@ static const struct mgmt_route mgmt_routes[] = {
         {MGMT_PUT, "api/vhosts/:vh", mgmt_api_vhost_put, MGMT_T_ADMIN, true},
         {MGMT_DELETE, "api/vhosts/:vh", mgmt_api_vhost_delete, MGMT_T_ADMIN, false},
         {MGMT_GET, "api/vhosts/:vh/permissions", mgmt_api_vhost_perms, MGMT_T_ADMIN, false},
+        {MGMT_GET, "api/vhosts/:vh/connections", mgmt_api_connections, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/vhosts/:vh/channels", mgmt_api_channels, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/connections", mgmt_api_connections, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/connections/:c", mgmt_api_connection_get, MGMT_T_MANAGEMENT, false},
+        {MGMT_DELETE, "api/connections/:c", mgmt_api_connection_delete, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/connections/:c/channels", mgmt_api_channels, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/channels", mgmt_api_channels, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/channels/:ch", mgmt_api_channel_get, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/consumers", mgmt_api_consumers, MGMT_T_MANAGEMENT, false},
+        {MGMT_GET, "api/consumers/:vh", mgmt_api_consumers, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/users", mgmt_api_users, MGMT_T_ADMIN, false},
         {MGMT_GET, "api/users/:u", mgmt_api_user_get, MGMT_T_ADMIN, false},
         {MGMT_PUT, "api/users/:u", mgmt_api_user_put, MGMT_T_ADMIN, true},
@@ -78,11 +89,24 @@ static const struct mgmt_route mgmt_routes[] = {
         {MGMT_GET, "api/queues/:vh/:q", mgmt_api_queue_get, MGMT_T_MANAGEMENT, false},
         {MGMT_DELETE, "api/queues/:vh/:q", mgmt_api_queue_delete, MGMT_T_MANAGEMENT, false},
         {MGMT_DELETE, "api/queues/:vh/:q/contents", mgmt_api_queue_purge, MGMT_T_MANAGEMENT, false},
+        {MGMT_PUT, "api/queues/:vh/:q", mgmt_api_queue_put, MGMT_T_MANAGEMENT, true},
+        {MGMT_POST, "api/queues/:vh/:q/get", mgmt_api_queue_get_msgs, MGMT_T_MANAGEMENT, true},
         {MGMT_GET, "api/exchanges", mgmt_api_exchanges, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/exchanges/:vh", mgmt_api_exchanges, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/exchanges/:vh/:x", mgmt_api_exchange_get, MGMT_T_MANAGEMENT, false},
+        {MGMT_PUT, "api/exchanges/:vh/:x", mgmt_api_exchange_put, MGMT_T_MANAGEMENT, true},
+        {MGMT_DELETE, "api/exchanges/:vh/:x", mgmt_api_exchange_delete, MGMT_T_MANAGEMENT, false},
+        {MGMT_POST, "api/exchanges/:vh/:x/publish", mgmt_api_exchange_publish, MGMT_T_MANAGEMENT,
+         true},
         {MGMT_GET, "api/bindings", mgmt_api_bindings, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/bindings/:vh", mgmt_api_bindings, MGMT_T_MANAGEMENT, false},
+        {MGMT_POST, "api/bindings/:vh/e/:x/q/:q", mgmt_api_binding_post, MGMT_T_MANAGEMENT, true},
+        {MGMT_GET, "api/bindings/:vh/e/:x/q/:q", mgmt_api_bindings_between, MGMT_T_MANAGEMENT,
+         false},
+        {MGMT_GET, "api/bindings/:vh/e/:x/q/:q/:props", mgmt_api_binding_get, MGMT_T_MANAGEMENT,
+         false},
+        {MGMT_DELETE, "api/bindings/:vh/e/:x/q/:q/:props", mgmt_api_binding_delete,
+         MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/policies", mgmt_api_policies, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/policies/:vh", mgmt_api_policies, MGMT_T_MANAGEMENT, false},
         {MGMT_GET, "api/policies/:vh/:name", mgmt_api_policy_get, MGMT_T_MANAGEMENT, false},
@@ -227,6 +251,28 @@ mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg)
     while (wr_hmap_next(&it, &key, &len, &val))
         if (mgmt_vhost_visible(r, wr_vhost_name(val)))
             cb(r, val, arg);
+}
+
+/* RabbitMQ answers a refused resource permission as a failed login, whatever the resource. */
+bool
+mgmt_perm(struct mgmt_req *r, const char *vhost, enum wr_perm_kind kind, const char *name)
+{
+    const struct wr_perm *p = wr_user_perm(r->user, vhost, strlen(vhost));
+
+    if (p != NULL && p->re[kind] != NULL && wr_regex_match(p->re[kind], name, strlen(name)))
+        return true;
+    mgmt_reply_error(r, 401, "not_authorised", "Access refused.");
+    return false;
+}
+
+struct wr_vhost *
+mgmt_vhost_write_arg(struct mgmt_req *r, int i)
+{
+    struct wr_vhost *vh = wr_broker_vhost(r->b, r->arg[i], strlen(r->arg[i]));
+
+    if (vh == NULL)
+        mgmt_reply_error(r, 404, "not_found", "vhost_not_found");
+    return vh;
 }
 
 const char *

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "amqp/types.h"
+#include "server/user.h"
+
 struct evbuffer;
 struct evhttp_request;
 struct wr_broker;
@@ -15,11 +18,12 @@ struct wr_exchange;
 struct wr_perm;
 struct wr_policy_view;
 struct wr_queue;
+struct wr_tbuf;
 struct wr_user;
 struct wr_vhost;
 
 #define MGMT_MAX_SEGS 8
-#define MGMT_MAX_ARGS 3
+#define MGMT_MAX_ARGS 4
 #define MGMT_RABBITMQ "3.10.8" /* the management plugin version Warren answers as */
 
 /* Tags that open the API, as bits; a route names the least one it needs. */
@@ -55,10 +59,18 @@ void mgmt_bad_request(struct mgmt_req *r, const char *reason);
 /* True when the query string has key=true (DELETE ?if-empty=true). */
 bool mgmt_query_true(struct mgmt_req *r, const char *key);
 
+/* The body's "arguments" object as an AMQP table in b (to free), or false after replying 400. */
+bool mgmt_body_args(struct mgmt_req *r, struct wr_tbuf *b);
+
 /* Administrators and monitors see every vhost; other users those they have permissions on. */
 bool mgmt_vhost_visible(const struct mgmt_req *r, const char *vhost);
 /* The vhost named by r->arg[i], or NULL after replying 404 (missing or not visible). */
 struct wr_vhost *mgmt_vhost_arg(struct mgmt_req *r, int i);
+/* The vhost r->arg[i] for endpoints that change it, or NULL after RabbitMQ's 404
+ * vhost_not_found. */
+struct wr_vhost *mgmt_vhost_write_arg(struct mgmt_req *r, int i);
+/* True when r's user holds the kind of permission on name in vhost; else replies 401. */
+bool mgmt_perm(struct mgmt_req *r, const char *vhost, enum wr_perm_kind kind, const char *name);
 /* "warren@host", as warrenctl names the node. */
 const char *mgmt_node_name(void);
 /* Calls cb for every vhost r may see (all when vhost is NULL, else that one if visible). */
@@ -73,6 +85,10 @@ json_t *mgmt_json_vhost(struct wr_vhost *vh);
 json_t *mgmt_json_user(const struct wr_user *u);
 json_t *mgmt_json_perm(const char *user, const struct wr_perm *p);
 json_t *mgmt_json_policy(const struct wr_policy_view *p);
+/* One binding as /api/bindings lists it, and its properties_key alone. */
+json_t *mgmt_json_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xd,
+                          struct wr_bytes key, struct wr_bytes args);
+json_t *mgmt_json_props_key(struct wr_bytes key, struct wr_bytes args);
 /* Appends vh's bindings (the default exchange's implicit ones first) to arr. */
 void mgmt_json_bindings(struct wr_vhost *vh, json_t *arr);
 
@@ -112,6 +128,21 @@ void mgmt_api_queue_purge(struct mgmt_req *r);
 void mgmt_api_exchanges(struct mgmt_req *r);
 void mgmt_api_exchange_get(struct mgmt_req *r);
 void mgmt_api_bindings(struct mgmt_req *r);
+void mgmt_api_queue_put(struct mgmt_req *r);
+void mgmt_api_exchange_put(struct mgmt_req *r);
+void mgmt_api_exchange_delete(struct mgmt_req *r);
+void mgmt_api_binding_post(struct mgmt_req *r);
+void mgmt_api_bindings_between(struct mgmt_req *r);
+void mgmt_api_binding_get(struct mgmt_req *r);
+void mgmt_api_binding_delete(struct mgmt_req *r);
+void mgmt_api_queue_get_msgs(struct mgmt_req *r);
+void mgmt_api_exchange_publish(struct mgmt_req *r);
+void mgmt_api_connections(struct mgmt_req *r);
+void mgmt_api_connection_get(struct mgmt_req *r);
+void mgmt_api_connection_delete(struct mgmt_req *r);
+void mgmt_api_channels(struct mgmt_req *r);
+void mgmt_api_channel_get(struct mgmt_req *r);
+void mgmt_api_consumers(struct mgmt_req *r);
 void mgmt_api_policies(struct mgmt_req *r);
 void mgmt_api_policy_get(struct mgmt_req *r);
 void mgmt_api_policy_put(struct mgmt_req *r);

@@ -136,30 +136,45 @@ mgmt_json_policy(const struct wr_policy_view *p)
                      def ? def : json_object(), "priority", p->priority);
 }
 
-/* RabbitMQ's properties_key names a binding in URLs: the routing key alone when there are no
- * arguments, else the key, '~' and a digest of the arguments. */
-static json_t *
-mgmt_props_key(struct wr_bytes key, struct wr_bytes args)
+/* RabbitMQ's properties_key names a binding in URLs: the routing key, form-encoded, alone when
+ * there are no arguments, else followed by '~' and a digest of the arguments ("~" alone for
+ * the empty key). */
+json_t *
+mgmt_json_props_key(struct wr_bytes key, struct wr_bytes args)
 {
+    static const char hex[] = "0123456789ABCDEF";
     uint32_t h = 2166136261u;
-    char *s;
+    char *s = wr_xmalloc((size_t)key.len * 3 + 12), *p = s;
     json_t *j;
 
-    if (args.len == 0)
-        return key.len ? json_stringn((const char *)key.ptr, key.len) : json_string("~");
+    for (uint32_t i = 0; i < key.len; i++) {
+        uint8_t c = key.ptr[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            (c != 0 && strchr("-_.~", c) != NULL)) {
+            *p++ = (char)c;
+        } else if (c == ' ') {
+            *p++ = '+';
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p = '\0';
     for (uint32_t i = 0; i < args.len; i++)
         h = (h ^ args.ptr[i]) * 16777619u;
-    s = wr_xmalloc(key.len + 10);
-    memcpy(s, key.ptr, key.len);
-    snprintf(s + key.len, 10, "~%08x", h);
+    if (args.len > 0)
+        snprintf(p, 11, "~%08x", h);
+    else if (key.len == 0)
+        snprintf(p, 2, "~");
     j = json_string(s);
     free(s);
     return j;
 }
 
-static void
-mgmt_binding_visit(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xd,
-                   struct wr_bytes key, struct wr_bytes args, void *arg)
+json_t *
+mgmt_json_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xd,
+                  struct wr_bytes key, struct wr_bytes args)
 {
     json_t *j = json_object();
 
@@ -171,8 +186,15 @@ mgmt_binding_visit(struct wr_exchange *src, struct wr_queue *q, struct wr_exchan
     json_object_set_new(j, "destination_type", json_string(q ? "queue" : "exchange"));
     json_object_set_new(j, "routing_key", json_stringn((const char *)key.ptr, key.len));
     json_object_set_new(j, "arguments", wr_json_from_table(args));
-    json_object_set_new(j, "properties_key", mgmt_props_key(key, args));
-    json_array_append_new(arg, j);
+    json_object_set_new(j, "properties_key", mgmt_json_props_key(key, args));
+    return j;
+}
+
+static void
+mgmt_binding_visit(struct wr_exchange *src, struct wr_queue *q, struct wr_exchange *xd,
+                   struct wr_bytes key, struct wr_bytes args, void *arg)
+{
+    json_array_append_new(arg, mgmt_json_binding(src, q, xd, key, args));
 }
 
 void

@@ -4,7 +4,8 @@
 # ephemeral management port and checks, with curl, what rabbitmq_management 3.10 answers: logins
 # and tags (A-03), vhosts, users, permissions, queues with message counts, policies and their
 # validation (PO-01), definitions export into a second broker, the alarms health check (F-05),
-# the metric names (14.4), the dashboard page, and malformed requests.
+# the metric names (14.4), the dashboard page, malformed requests, declarations, bindings,
+# publish and get, and live connections, channels and consumers closed through the API.
 set -uo pipefail
 
 BIN=${WARREN_BIN:-./warren}
@@ -206,6 +207,128 @@ api -X POST -H 'content-type: application/json' --data-binary "@$DIR/big" /api/d
 check "body over 16 MiB refused" '[ "$CODE" = 413 ] || [ "$CODE" = 400 ]'
 api /api/overview
 check "broker still serving" '[ "$CODE" = 200 ]'
+
+# declarations through the API: RabbitMQ's codes and queue.declare's texts
+put /api/queues/%2F/mq '{"durable":true,"auto_delete":false,"arguments":{}}'
+check "PUT queue creates (201)" '[ "$CODE" = 201 ]'
+put /api/queues/%2F/mq '{"durable":true,"auto_delete":false,"arguments":{}}'
+check "PUT equivalent queue (204)" '[ "$CODE" = 204 ]'
+put /api/queues/%2F/mq '{"durable":false}'
+check "PUT inequivalent queue 400" '[ "$CODE" = 400 ] && has "\"reason\":\"inequivalent arg .durable. for queue .mq. in vhost ./.: received .false. but current is .true.\""'
+put /api/queues/%2F/mq '{"durable":true,"arguments":{"x-max-length":5}}'
+check "PUT queue with other arguments 400" '[ "$CODE" = 400 ] && has "inequivalent arg .x-max-length."'
+put /api/queues/%2F/mq2 '{"durable":"yes"}'
+check "PUT queue with a non-boolean 400" '[ "$CODE" = 400 ] && has "\"reason\":\[\"not_boolean\",\"yes\"\]"'
+put /api/queues/nope/mq '{}'
+check "PUT queue in a missing vhost 404" '[ "$CODE" = 404 ] && has "\"reason\":\"vhost_not_found\""'
+put /api/queues/%2F/amq.mq '{}'
+check "PUT queue with the amq. prefix 401" '[ "$CODE" = 401 ] && has "Access refused."'
+api /api/queues/%2F/mq
+check "declared queue is durable" '[ "$CODE" = 200 ] && has "\"durable\":true"'
+put /api/exchanges/%2F/mx '{"type":"fanout","durable":true}'
+check "PUT exchange creates (201)" '[ "$CODE" = 201 ]'
+put /api/exchanges/%2F/mx '{"type":"fanout","durable":true}'
+check "PUT equivalent exchange (204)" '[ "$CODE" = 204 ]'
+put /api/exchanges/%2F/mx '{"type":"direct","durable":true}'
+check "PUT inequivalent exchange 400" '[ "$CODE" = 400 ] && has "inequivalent arg .type. for exchange .mx. in vhost ./.: received .direct. but current is .fanout."'
+api /api/exchanges/%2F/mx
+check "declared exchange" '[ "$CODE" = 200 ] && has "\"type\":\"fanout\""'
+put /api/exchanges/%2F/mx2 '{"type":"bogus"}'
+check "PUT exchange of an unknown type 400" '[ "$CODE" = 400 ] && has "unknown exchange type .bogus."'
+api -X DELETE /api/exchanges/%2F/amq.direct
+check "DELETE a system exchange 401" '[ "$CODE" = 401 ]'
+api -X DELETE /api/exchanges/%2F/mx
+check "DELETE exchange (204)" '[ "$CODE" = 204 ]'
+api -X DELETE /api/exchanges/%2F/mx
+check "DELETE missing exchange (404)" '[ "$CODE" = 404 ]'
+
+# bindings, publish and get through the API
+post() { api -X POST -H 'content-type: application/json' -d "$2" "$1"; }
+pub() { post /api/exchanges/%2F/$1/publish "{\"properties\":{},\"routing_key\":\"$2\",\"payload\":\"$3\",\"payload_encoding\":\"string\"}"; }
+getq() { post /api/queues/%2F/$1/get "{\"count\":$2,\"ackmode\":\"$3\",\"encoding\":\"auto\"}"; }
+post /api/bindings/%2F/e/amq.direct/q/mq '{"routing_key":"rk 1","arguments":{}}'
+check "POST binding (201) with a Location" '[ "$CODE" = 201 ] && grep -qi "^location: mq/rk%2B1" "$DIR/headers"'
+api /api/bindings/%2F/e/amq.direct/q/mq
+check "GET bindings between e and q" '[ "$CODE" = 200 ] && has "\"routing_key\":\"rk 1\",\"arguments\":{},\"properties_key\":\"rk+1\""'
+api /api/bindings/%2F/e/amq.direct/q/mq/rk+1
+check "GET one binding by its properties_key" '[ "$CODE" = 200 ] && has "\"source\":\"amq.direct\""'
+post /api/bindings/%2F/e/nope/q/mq '{"routing_key":"k"}'
+check "POST binding from a missing exchange 404" '[ "$CODE" = 404 ] && has "no exchange .nope. in vhost ./."'
+pub amq.direct "rk 1" "via the api"
+check "publish through the binding is routed" '[ "$CODE" = 200 ] && has "{\"routed\":true}"'
+amqp publish -e amq.direct -r "rk 1" -b "via amqp"
+pub amq.direct nomatch x
+check "publish without a route" '[ "$CODE" = 200 ] && has "{\"routed\":false}"'
+pub nope k x
+check "publish to a missing exchange 400" '[ "$CODE" = 400 ] && has "404 NOT_FOUND - no exchange .nope. in vhost ./."'
+getq mq 5 ack_requeue_true
+check "get returns both messages" '[ "$CODE" = 200 ] && has "\"payload_bytes\":11,\"redelivered\":false,\"exchange\":\"amq.direct\",\"routing_key\":\"rk 1\",\"message_count\":1,\"properties\":\[\],\"payload\":\"via the api\",\"payload_encoding\":\"string\"" && has "\"payload\":\"via amqp\""'
+getq mq 1 ack_requeue_false
+check "ack_requeue_true requeued them" '[ "$CODE" = 200 ] && has "\"redelivered\":true" && has "\"payload\":\"via the api\""'
+getq mq 5 reject_requeue_false
+check "reject_requeue_false takes the rest" '[ "$CODE" = 200 ] && has "\"payload\":\"via amqp\""'
+getq mq 5 ack_requeue_false
+check "queue is then empty" '[ "$CODE" = 200 ] && [ "$(cat "$DIR/body")" = "[]" ]'
+post /api/exchanges/%2F/amq.default/publish '{"properties":{"delivery_mode":2,"headers":{"h":1}},"routing_key":"mq","payload":"AAEC/w==","payload_encoding":"base64"}'
+getq mq 1 ack_requeue_true
+check "binary payload comes back in base64" '[ "$CODE" = 200 ] && has "\"payload_bytes\":4" && has "\"payload\":\"AAEC/w==\",\"payload_encoding\":\"base64\"" && has "\"properties\":{\"delivery_mode\":2,\"headers\":{\"h\":1}}"'
+post /api/queues/%2F/mq/get '{"count":1,"ackmode":"ack_requeue_false","encoding":"base64","truncate":3}'
+check "truncate cuts the payload" '[ "$CODE" = 200 ] && has "\"payload_bytes\":4" && has "\"payload\":\"AAEC\",\"payload_encoding\":\"base64\""'
+post /api/queues/%2F/mq/get '{}'
+check "get without its keys 400" '[ "$CODE" = 400 ] && has "{key_missing,ackmode},{key_missing,count},{key_missing,encoding}"'
+getq nope 1 ack_requeue_true
+check "get from a missing queue 404" '[ "$CODE" = 404 ] && has "NOT_FOUND - no queue .nope. in vhost ./."'
+post /api/exchanges/%2F/amq.direct/publish '{"properties":{"user_id":"bob"},"routing_key":"x","payload":"a","payload_encoding":"string"}'
+check "publish with another user_id 400" '[ "$CODE" = 400 ] && has "406 PRECONDITION_FAILED - user_id property set to .bob. but authenticated user was .guest."'
+api -X DELETE /api/bindings/%2F/e/amq.direct/q/mq/rk+1
+check "DELETE binding (204)" '[ "$CODE" = 204 ]'
+api -X DELETE /api/bindings/%2F/e/amq.direct/q/mq/rk+1
+check "DELETE missing binding (404)" '[ "$CODE" = 404 ]'
+pub amq.direct "rk 1" x
+check "no route once the binding is gone" 'has "{\"routed\":false}"'
+
+# connections, channels and consumers of two live clients, then closed through the API
+consume() {
+    (timeout 60 amqp-consume --server 127.0.0.1 --port "$PORT" -q mq -p 3 cat >/dev/null \
+        2>"$DIR/cons$1.err" & echo $! >"$DIR/cons$1.pid")
+    BPIDS="$BPIDS $(cat "$DIR/cons$1.pid")"
+}
+consume 1
+consume 2
+for _ in $(seq 50); do api /api/consumers; [ "$(grep -o consumer_tag "$DIR/body" | wc -l)" = 2 ] && break; sleep 0.1; done
+check "two consumers listed" '[ "$CODE" = 200 ] && has "\"queue\":{\"name\":\"mq\",\"vhost\":\"/\"}" && has "\"ack_required\":true" && has "\"prefetch_count\":3" && has "\"channel_details\":{\"connection_name\":\"127.0.0.1:[0-9]* -> 127.0.0.1:$PORT\""'
+api /api/consumers/%2F
+check "consumers of a vhost" '[ "$CODE" = 200 ] && [ "$(grep -o consumer_tag "$DIR/body" | wc -l)" = 2 ]'
+api /api/connections
+check "connections listed" '[ "$CODE" = 200 ] && has "\"protocol\":\"AMQP 0-9-1\"" && has "\"port\":$PORT" && [ "$(grep -o "\"name\":" "$DIR/body" | wc -l)" = 2 ]'
+conns=$(grep -o '"name":"[^"]*"' "$DIR/body" | sed 's/"name":"//; s/"$//')
+enc() { sed 's/:/%3A/g; s/ /%20/g; s/>/%3E/g; s/(/%28/g; s/)/%29/g' <<<"$1"; }
+C1=$(enc "$(sed -n 1p <<<"$conns")") C2=$(enc "$(sed -n 2p <<<"$conns")")
+api /api/vhosts/%2F/connections
+check "connections of a vhost" '[ "$CODE" = 200 ] && [ "$(grep -o "\"name\":" "$DIR/body" | wc -l)" = 2 ]'
+api /api/vhosts/v1/connections
+check "no connections on another vhost" '[ "$CODE" = 200 ] && [ "$(cat "$DIR/body")" = "[]" ]'
+api "/api/connections/$C1"
+check "GET one connection" '[ "$CODE" = 200 ] && has "\"name\":\"$(sed -n 1p <<<"$conns")\"" && has "\"channels\":1"'
+api "/api/connections/$C1/channels"
+check "channels of a connection" '[ "$CODE" = 200 ] && has "\"number\":1" && has "\"prefetch_count\":3" && has "\"consumer_count\":1"'
+api /api/channels
+check "channels listed" '[ "$CODE" = 200 ] && [ "$(grep -o "\"number\":1" "$DIR/body" | wc -l)" = 2 ]'
+api "/api/channels/$C1%20%281%29"
+check "GET one channel with its consumers" '[ "$CODE" = 200 ] && has "\"consumer_details\":\[{" && has "\"consumer_tag\":\"amq.ctag-"'
+api /api/connections/nope
+check "missing connection 404" '[ "$CODE" = 404 ]'
+api /api/channels/nope
+check "missing channel 404" '[ "$CODE" = 404 ]'
+api -X DELETE -H "X-Reason: bye from the test" "/api/connections/$C1"
+check "DELETE connection (204)" '[ "$CODE" = 204 ]'
+api -X DELETE "/api/connections/$C2"
+gone() { ! kill -0 "$(cat "$DIR/cons1.pid")" 2>/dev/null && ! kill -0 "$(cat "$DIR/cons2.pid")" 2>/dev/null; }
+for _ in $(seq 100); do gone && break; sleep 0.1; done
+check "both clients were disconnected" 'gone'
+api /api/connections
+check "no connections left" '[ "$CODE" = 200 ] && [ "$(cat "$DIR/body")" = "[]" ]'
+check "closed with X-Reason and with the default text" 'grep -q "CONNECTION_FORCED - bye from the test" "$DIR/a/broker.log" && grep -q "CONNECTION_FORCED - Closed via management plugin" "$DIR/a/broker.log"'
 
 # cleanup through the API
 api -X DELETE /api/users/mon
