@@ -48,7 +48,6 @@ struct wr_exchange {
     struct wr_hmap *direct; /* key -> struct wr_bucket */
     struct wr_topic *topic;
     uint64_t route_mark;
-    uint64_t ae_mark;
     bool is_default;
 };
 
@@ -300,11 +299,14 @@ wr_bindings_drop_dest(struct wr_binding_list *l)
 struct wr_route_ctx {
     struct wr_bytes rk, headers;
     struct wr_route *r;
-    uint64_t xgen; /* per routing key: e2e cycles terminate */
-    uint64_t qgen; /* per publish: each queue once */
+    uint64_t xgen;  /* per routing key: e2e cycles terminate */
+    uint64_t qgen;  /* per publish: each queue once */
+    size_t matched; /* bindings the exchange being routed matched, queues or exchanges */
 };
 
 static void wr_route_from(struct wr_exchange *x, const struct wr_route_ctx *t);
+static void wr_route_match(struct wr_exchange *x, struct wr_route_ctx *t);
+static struct wr_exchange *wr_exchange_alternate(const struct wr_exchange *x);
 
 static void
 wr_route_add(struct wr_route *r, struct wr_queue *q, uint64_t qgen)
@@ -319,8 +321,9 @@ wr_route_add(struct wr_route *r, struct wr_queue *q, uint64_t qgen)
 }
 
 static void
-wr_route_binding(struct wr_binding *b, const struct wr_route_ctx *t)
+wr_route_binding(struct wr_binding *b, struct wr_route_ctx *t)
 {
+    t->matched++;
     if (b->q)
         wr_route_add(t->r, b->q, t->qgen);
     else
@@ -333,15 +336,30 @@ wr_route_topic_cb(void *dest, void *arg)
     wr_route_binding(dest, arg);
 }
 
+/* Each exchange reached, first or through an exchange-to-exchange binding, falls back to its
+ * alternate exchange when none of its own bindings matched (X-06), as RabbitMQ's route does;
+ * the alternate is then routed like any other exchange, so chains and loops need no more. */
 static void
-wr_route_from(struct wr_exchange *x, const struct wr_route_ctx *t)
+wr_route_from(struct wr_exchange *x, const struct wr_route_ctx *outer)
+{
+    struct wr_route_ctx t = *outer;
+    struct wr_exchange *ae;
+
+    if (x->route_mark == t.xgen)
+        return; /* e2e cycles terminate */
+    x->route_mark = t.xgen;
+    t.matched = 0;
+    wr_route_match(x, &t);
+    if (t.matched == 0 && !x->is_default && (ae = wr_exchange_alternate(x)) != NULL)
+        wr_route_from(ae, &t);
+}
+
+static void
+wr_route_match(struct wr_exchange *x, struct wr_route_ctx *t)
 {
     struct wr_binding *b;
     struct wr_bucket *bk;
 
-    if (x->route_mark == t->xgen)
-        return; /* e2e cycles terminate */
-    x->route_mark = t->xgen;
     if (x->is_default) {
         struct wr_queue *q = wr_vhost_queue(x->vh, (const char *)t->rk.ptr, t->rk.len);
         if (q != NULL)
@@ -392,7 +410,7 @@ wr_route_all(struct wr_exchange *x, const struct wr_bytes *keys, size_t nkeys,
              struct wr_bytes headers, struct wr_route *r, uint64_t qgen)
 {
     for (size_t i = 0; i < nkeys; i++) {
-        struct wr_route_ctx t = {keys[i], headers, r, ++wr_route_gen, qgen};
+        struct wr_route_ctx t = {keys[i], headers, r, ++wr_route_gen, qgen, 0};
         wr_route_from(x, &t);
     }
 }
@@ -401,16 +419,7 @@ void
 wr_exchange_route_keys(struct wr_exchange *x, const struct wr_bytes *keys, size_t nkeys,
                        struct wr_bytes headers, struct wr_route *r)
 {
-    uint64_t qgen = ++wr_route_gen, aegen = ++wr_route_gen;
-    size_t before = r->n;
-
-    wr_route_all(x, keys, nkeys, headers, r, qgen);
-    /* unroutable: follow the chain of alternate exchanges until one routes; loops stop */
-    x->ae_mark = aegen;
-    while (r->n == before && (x = wr_exchange_alternate(x)) != NULL && x->ae_mark != aegen) {
-        x->ae_mark = aegen;
-        wr_route_all(x, keys, nkeys, headers, r, qgen);
-    }
+    wr_route_all(x, keys, nkeys, headers, r, ++wr_route_gen);
 }
 
 void

@@ -53,6 +53,35 @@ x06_chain_and_loop(void)
     cl_close(c);
 }
 
+/* X-06: the alternate exchange belongs to each exchange on the route: an inner exchange reached
+ * through an e2e binding falls back to its own AE when its bindings do not match, while the outer
+ * exchange, whose e2e binding did match, does not use its AE even though nothing was routed. */
+static void
+x06_inner_alternate(void)
+{
+    conn_t c = cl_open_confirming();
+    const char *inner_ae = cl_new_exchange(c, "inner-ae", "fanout", 0, amqp_empty_table);
+    const char *outer_ae = cl_new_exchange(c, "outer-ae", "fanout", 0, amqp_empty_table);
+    const char *inner = cl_new_exchange(c, "inner", "direct", 0, ae(inner_ae));
+    const char *outer = cl_new_exchange(c, "outer", "direct", 0, ae(outer_ae));
+    const char *lone = cl_new_exchange(c, "lone", "direct", 0, amqp_empty_table);
+    const char *outer2 = cl_new_exchange(c, "outer2", "direct", 0, ae(outer_ae));
+    const char *qi = cl_new_queue(c, "qi", 0, amqp_empty_table);
+    const char *qo = cl_new_queue(c, "qo", 0, amqp_empty_table);
+    cl_bind(c, 1, qi, inner_ae, "", amqp_empty_table);
+    cl_bind(c, 1, qo, outer_ae, "", amqp_empty_table);
+    e2e(c, 1, inner, outer, "k");
+    e2e(c, 1, lone, outer2, "k");
+    CHECK(!cl_publish_wait(c, 2, outer, "k", 1, NULL, "via-inner-ae"),
+          "returned although the inner exchange's AE routed it");
+    CHECK_STR(cl_drain(c, 1, qi), "via-inner-ae", "inner exchange's AE queue");
+    CHECK_STR(cl_drain(c, 1, qo), "", "outer exchange's AE queue (its e2e binding matched)");
+    CHECK(cl_publish_wait(c, 2, outer2, "k", 1, NULL, "dead-end"),
+          "mandatory publish through a matching e2e binding to a dead end not returned");
+    CHECK_STR(cl_drain(c, 1, qo), "", "outer AE used although its binding matched");
+    cl_close(c);
+}
+
 /* an internal exchange refuses publishes but works as an e2e destination. */
 static void
 x07_internal_destination(void)
@@ -270,6 +299,7 @@ err21_user_id_matches(void)
 
 const struct scenario sc_routing_ext[] = {
         {"X-06", "routing", "", x06_chain_and_loop, "AE chain followed, AE loop unroutable"},
+        {"X-06", "routing", "", x06_inner_alternate, "AE of an exchange reached by e2e binding"},
         {"X-07", "routing", "", x07_internal_destination, "internal exchange as e2e destination"},
         {"X-08", "routing", "", x08_bind_unbind, "e2e bind routes by key, unbind stops"},
         {"X-08", "routing", "", x08_auto_delete_source, "auto-delete e2e source deleted"},
