@@ -9,8 +9,9 @@ set -euo pipefail
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev libpcre2-dev libjansson-dev libcmocka-dev
             librabbitmq-dev amqp-specs python3)
 # clang + llvm-14 (llvm-symbolizer for readable sanitizer traces), clang-format-14 (format-check and
-# the formatting of generated amqp/spec.[ch]), valgrind, git (regen drift check).
-TEST_PKGS=(clang llvm-14 clang-format-14 valgrind git ca-certificates xz-utils)
+# the formatting of generated amqp/spec.[ch]), valgrind, git (regen drift check), amqp-tools (the
+# shell integration tests' clients), chromium (it_ui.sh drives the dashboard in it, headless).
+TEST_PKGS=(clang llvm-14 clang-format-14 valgrind git ca-certificates xz-utils amqp-tools chromium)
 # What the client suites in ../shared/compat install for themselves (pika.sh, py-amqp.sh,
 # anyevent-perl.sh, amqplib-node.sh, and python3-pika for common.sh's cleanup): installed here
 # up front so that one apt-get run does it all.

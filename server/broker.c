@@ -232,7 +232,7 @@ wr_broker_start(struct wr_broker *b)
     b->mgmt = wr_mgmt_open(b);
     if (b->cfg->ready_file &&
         wr_ready_file_write(b->cfg->ready_file, port, tls_port, wr_mgmt_port(b->mgmt),
-                            wr_mgmt_prometheus_port(b->mgmt)) < 0) {
+                            wr_mgmt_prometheus_port(b->mgmt), wr_mgmt_tls_port(b->mgmt)) < 0) {
         wr_log(WR_LOG_ERROR, "cannot write ready file %s", b->cfg->ready_file);
         return -1;
     }

@@ -13,6 +13,7 @@
 #include "server/persist.h"
 #include "server/pool.h"
 #include "server/settings.h"
+#include "server/stats.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -297,6 +298,8 @@ wr_channel_deliver(struct wr_channel *ch, struct wr_consumer *c, struct wr_queue
     } else {
         d.delivery_tag = wr_channel_track(ch, q, e, c);
     }
+    wr_stat_add(c->no_ack ? WR_STAT_DELIVER_NO_ACK : WR_STAT_DELIVER, 1);
+    wr_stat_add(WR_STAT_REDELIVER, e->redelivered);
     struct wr_msg *out = wr_queue_delivery_msg(q, e);
     wr_channel_write_delivery(ch->conn, ch->id, WR_M_BASIC_DELIVER, &d, out ? out : m);
     if (out)
@@ -312,9 +315,10 @@ wr_unacked_settle(struct wr_channel *ch, struct wr_unacked *u, bool ack, bool re
     ch->nunacked--;
     if (u->c)
         u->c->unacked--;
-    if (ack)
+    if (ack) {
+        wr_stat_add(WR_STAT_ACK, 1);
         wr_queue_ack(u->q, u->e);
-    else if (requeue)
+    } else if (requeue)
         wr_queue_requeue(u->q, u->e);
     else
         wr_queue_reject(u->q, u->e);
@@ -373,6 +377,7 @@ wr_channel_send_ack(struct wr_channel *ch, uint32_t id, uint64_t tag)
         wr_conn_send(ch->conn, ch->id, id, &n);
     } else {
         wr_conn_send(ch->conn, ch->id, id, &a);
+        wr_stat_add(WR_STAT_CONFIRM, tag - ch->confirmed);
     }
     ch->confirmed = tag;
 }

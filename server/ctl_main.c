@@ -181,7 +181,8 @@ wr_ctl_print_reply(struct evbuffer *in)
         n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
         if (evbuffer_get_length(in) < n)
             return -1;
-        fwrite(evbuffer_pullup(in, n), 1, n, f);
+        if (n > 0) /* pullup of nothing is NULL, which fwrite must not get */
+            fwrite(evbuffer_pullup(in, n), 1, n, f);
         evbuffer_drain(in, n);
         fflush(f);
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* RabbitMQ's definitions JSON. Export lists what survives a restart; import goes through the
- * same admin and declare paths as clients, so everything imported is recorded durably. */
+/* RabbitMQ's definitions JSON. Export lists what RabbitMQ 3.10 lists: transient queues and
+ * exchanges too, but not exclusive queues (their connection owns them). Import goes through the
+ * same admin and declare paths as clients, so what is durable is recorded durably. */
 #include "server/definitions.h"
 
 #include "server/admin.h"
@@ -11,6 +12,7 @@
 #include "server/mem.h"
 #include "server/policy.h"
 #include "server/queue.h"
+#include "server/queue_args.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -23,6 +25,26 @@
 #include <string.h>
 
 #define WR_COMPAT_VERSION "3.10.8"
+
+/* A-06 limits as RabbitMQ writes them: an object under users[] and parameters[], but a list of
+ * [key, value] pairs under vhosts[]. Only the limits that are set appear. */
+static json_t *
+wr_export_limits(int64_t conns, const char *other, int64_t n, bool pairs)
+{
+    json_t *o = pairs ? json_array() : json_object();
+    const char *keys[2] = {"max-connections", other};
+    int64_t vals[2] = {conns, n};
+
+    for (int i = 0; i < 2; i++) {
+        if (vals[i] < 0)
+            continue;
+        if (pairs)
+            json_array_append_new(o, json_pack("[s, I]", keys[i], (json_int_t)vals[i]));
+        else
+            json_object_set_new(o, keys[i], json_integer(vals[i]));
+    }
+    return o;
+}
 
 static json_t *
 wr_export_user(const struct wr_user *u)
@@ -37,8 +59,10 @@ wr_export_user(const struct wr_user *u)
     for (char *tok = strtok_r(t, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
         json_array_append_new(tags, json_string(tok));
     free(t);
-    return json_pack("{s:s, s:s, s:s, s:o, s:{}}", "name", wr_user_name(u), "password_hash", b64,
-                     "hashing_algorithm", "rabbit_password_hashing_sha256", "tags", tags, "limits");
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", wr_user_name(u), "password_hash", b64,
+                     "hashing_algorithm", "rabbit_password_hashing_sha256", "tags", tags, "limits",
+                     wr_export_limits(wr_user_max_connections(u), "max-channels",
+                                      wr_user_max_channels(u), false));
 }
 
 static void
@@ -80,6 +104,34 @@ wr_export_policy(const struct wr_policy_view *p, void *arg)
                                          "priority", p->priority));
 }
 
+static int
+wr_cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* RabbitMQ keeps operator policies as runtime parameters, and its export writes their
+ * definition as a list of [key, value] pairs sorted by key; the import takes both forms. */
+static void
+wr_export_op_policy(const struct wr_policy_view *p, void *arg)
+{
+    json_t *def = json_loads(p->definition_json, 0, NULL), *pairs = json_array(), *v;
+    const char **keys = wr_xcalloc(def ? json_object_size(def) + 1 : 1, sizeof(*keys));
+    const char *k;
+    size_t n = 0;
+
+    json_object_foreach(def, k, v) keys[n++] = k;
+    qsort(keys, n, sizeof(*keys), wr_cmp_cstr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(pairs, json_pack("[s, O]", keys[i], json_object_get(def, keys[i])));
+    free(keys);
+    json_decref(def);
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:{s:s, s:o, s:s, s:i}}", "vhost",
+                                         p->vhost, "component", "operator_policy", "name", p->name,
+                                         "value", "apply-to", p->apply_to, "definition", pairs,
+                                         "pattern", p->pattern, "priority", p->priority));
+}
+
 struct wr_export_ctx {
     const char *vhost;
     json_t *bindings;
@@ -91,7 +143,7 @@ wr_export_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchang
 {
     struct wr_export_ctx *e = arg;
 
-    if (!(q ? wr_queue_opts(q)->durable : wr_exchange_opts(xd)->durable))
+    if (q != NULL && wr_queue_opts(q)->exclusive)
         return;
     json_array_append_new(e->bindings,
                           json_pack("{s:s, s:s, s:s, s:s, s:s%, s:o}", "source",
@@ -102,11 +154,19 @@ wr_export_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exchang
                                     "arguments", wr_json_from_table(args)));
 }
 
+static const char *
+wr_export_qtype(const struct wr_queue *q)
+{
+    static const char *const names[] = {"classic", "quorum", "stream"};
+    size_t t = (size_t)wr_queue_params(q)->type;
+
+    return t < sizeof(names) / sizeof(names[0]) ? names[t] : "classic";
+}
+
 static bool
 wr_export_wanted(struct wr_exchange *x)
 {
-    return wr_exchange_opts(x)->durable && !wr_exchange_is_default(x) &&
-           strncmp(wr_exchange_name(x), "amq.", 4) != 0;
+    return !wr_exchange_is_default(x) && strncmp(wr_exchange_name(x), "amq.", 4) != 0;
 }
 
 static void
@@ -117,18 +177,27 @@ wr_export_vhost(struct wr_vhost *vh, json_t *doc)
     const char *key;
     size_t len;
     void *val;
+    int64_t conns = wr_vhost_max_connections(vh), queues = wr_vhost_max_queues(vh);
 
+    /* Warren keeps no vhost description or tags, so the metadata is always empty. */
     json_array_append_new(json_object_get(doc, "vhosts"),
-                          json_pack("{s:s, s:[], s:{s:s, s:[]}}", "name", e.vhost, "limits",
-                                    "metadata", "description", "", "tags"));
+                          json_pack("{s:s, s:o, s:{s:s, s:[]}}", "name", e.vhost, "limits",
+                                    wr_export_limits(conns, "max-queues", queues, true), "metadata",
+                                    "description", "", "tags"));
+    if (conns >= 0 || queues >= 0)
+        json_array_append_new(json_object_get(doc, "parameters"),
+                              json_pack("{s:s, s:s, s:s, s:o}", "vhost", e.vhost, "component",
+                                        "vhost-limits", "name", "limits", "value",
+                                        wr_export_limits(conns, "max-queues", queues, false)));
     wr_hmap_iter_init(wr_vhost_queues(vh), &it);
     while (wr_hmap_next(&it, &key, &len, &val)) {
         const struct wr_queue_opts *o = wr_queue_opts(val);
-        if (!o->durable)
+        if (o->exclusive)
             continue;
         json_array_append_new(json_object_get(doc, "queues"),
-                              json_pack("{s:s, s:s, s:b, s:b, s:o}", "name", wr_queue_name(val),
-                                        "vhost", e.vhost, "durable", 1, "auto_delete",
+                              json_pack("{s:s, s:s, s:s, s:b, s:b, s:o}", "name",
+                                        wr_queue_name(val), "vhost", e.vhost, "type",
+                                        wr_export_qtype(val), "durable", o->durable, "auto_delete",
                                         o->auto_delete, "arguments", wr_json_from_table(o->args)));
     }
     wr_hmap_iter_init(wr_vhost_exchanges(vh), &it);
@@ -138,11 +207,10 @@ wr_export_vhost(struct wr_vhost *vh, json_t *doc)
             json_array_append_new(json_object_get(doc, "exchanges"),
                                   json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "name",
                                             wr_exchange_name(val), "vhost", e.vhost, "type",
-                                            wr_xtype_name(o->type), "durable", 1, "auto_delete",
-                                            o->auto_delete, "internal", o->internal, "arguments",
-                                            wr_json_from_table(o->args)));
-        if (o->durable)
-            wr_exchange_foreach_binding(val, wr_export_binding, &e);
+                                            wr_xtype_name(o->type), "durable", o->durable,
+                                            "auto_delete", o->auto_delete, "internal", o->internal,
+                                            "arguments", wr_json_from_table(o->args)));
+        wr_exchange_foreach_binding(val, wr_export_binding, &e);
     }
 }
 
@@ -165,6 +233,7 @@ wr_definitions_export(struct wr_broker *b)
     wr_export_users(b, json_object_get(doc, "users"), json_object_get(doc, "permissions"),
                     json_object_get(doc, "topic_permissions"));
     wr_policy_foreach(b, false, NULL, wr_export_policy, json_object_get(doc, "policies"));
+    wr_policy_foreach(b, true, NULL, wr_export_op_policy, json_object_get(doc, "parameters"));
     wr_hmap_iter_init(wr_broker_vhosts(b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_export_vhost(val, doc);
@@ -190,6 +259,34 @@ wr_import_fail(char *err, size_t errcap, const char *section, size_t i, const ch
 {
     snprintf(err, errcap, "%s entry %zu: %s", section, i, why);
     return -1;
+}
+
+typedef int wr_limits_fn(struct wr_broker *b, const char *who, const char *json, char *err,
+                         size_t errcap);
+
+/* Limits as an object, or as the [key, value] pairs RabbitMQ writes under vhosts[]; absent or
+ * empty sets nothing. */
+static int
+wr_import_limits(const json_t *l, char *err, size_t errcap, wr_limits_fn *set, struct wr_broker *b,
+                 const char *who)
+{
+    json_t *o = json_is_object(l) ? json_incref((json_t *)l) : json_object(), *e;
+    char *txt;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(l, i, e)
+    {
+        if (json_is_array(e) && json_is_string(json_array_get(e, 0)))
+            json_object_set(o, json_string_value(json_array_get(e, 0)), json_array_get(e, 1));
+    }
+    if (json_object_size(o) > 0) {
+        txt = json_dumps(o, JSON_COMPACT);
+        rc = set(b, who, txt, err, errcap);
+        free(txt);
+    }
+    json_decref(o);
+    return rc;
 }
 
 static int
@@ -218,7 +315,8 @@ wr_import_user(struct wr_broker *b, const json_t *u, char *err, size_t errcap)
         (strlen(hash) != 48 || EVP_DecodeBlock(sh, (const unsigned char *)hash, 48) != 36))
         return snprintf(err, errcap, "user '%s': password_hash is not a SHA-256 hash", name), -1;
     wr_admin_put_user_hash(b, name, *hash ? sh : NULL, t);
-    return 0;
+    return wr_import_limits(json_object_get(u, "limits"), err, errcap, wr_admin_set_user_limits, b,
+                            name);
 }
 
 static int
@@ -247,6 +345,7 @@ wr_import_exchange(struct wr_broker *b, const json_t *x, char *err, size_t errca
         wr_tbuf_free(&args);
         return snprintf(err, errcap, "exchange '%s': invalid arguments", name), -1;
     }
+    o.durable = !json_is_false(json_object_get(x, "durable"));
     o.auto_delete = json_is_true(json_object_get(x, "auto_delete"));
     o.internal = json_is_true(json_object_get(x, "internal"));
     o.args = wr_tbuf_bytes(&args);
@@ -272,9 +371,10 @@ wr_import_queue(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
         wr_tbuf_free(&args);
         return snprintf(err, errcap, "queue '%s': invalid arguments", name), -1;
     }
+    o.durable = !json_is_false(json_object_get(j, "durable"));
     o.auto_delete = json_is_true(json_object_get(j, "auto_delete"));
     o.args = wr_tbuf_bytes(&args);
-    if (wr_broker_persist(b) != NULL)
+    if (o.durable && wr_broker_persist(b) != NULL)
         o.qid = wr_broker_next_qid(b);
     wr_queue_new(vh, name, strlen(name), &o);
     wr_tbuf_free(&args);
@@ -321,7 +421,8 @@ wr_import_vhost(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
         snprintf(err, errcap, "%s", why);
         return -1;
     }
-    return 0;
+    return wr_import_limits(json_object_get(j, "limits"), err, errcap, wr_admin_set_vhost_limits, b,
+                            name);
 }
 
 static int
@@ -354,6 +455,49 @@ wr_import_policy(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
     return rc;
 }
 
+/* An operator policy's value carries its definition as an object, or as RabbitMQ's export
+ * writes it: a list of [key, value] pairs. */
+static int
+wr_import_op_policy(struct wr_broker *b, const char *vhost, const char *name, const json_t *v,
+                    char *err, size_t errcap)
+{
+    const json_t *d = json_object_get(v, "definition"), *e;
+    json_t *def = json_is_object(d) ? json_incref((json_t *)d) : json_object();
+    char *txt;
+    size_t i;
+    int rc;
+
+    json_array_foreach(d, i, e)
+    {
+        if (json_is_array(e) && json_is_string(json_array_get(e, 0)))
+            json_object_set(def, json_string_value(json_array_get(e, 0)), json_array_get(e, 1));
+    }
+    txt = json_dumps(def, JSON_COMPACT);
+    rc = wr_policy_set(b, true, vhost, name, wr_jstr(v, "pattern", ""), txt ? txt : "{}",
+                       (int)json_integer_value(json_object_get(v, "priority")),
+                       wr_jstr(v, "apply-to", "all"), err, errcap);
+    free(txt);
+    json_decref(def);
+    return rc;
+}
+
+/* Runtime parameters: Warren knows the two components RabbitMQ's core has; any other one
+ * belongs to a plugin Warren does not have, and RabbitMQ refuses such an import too. */
+static int
+wr_import_param(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    const char *comp = wr_jstr(j, "component", ""), *vhost = wr_jstr(j, "vhost", "/");
+    const json_t *v = json_object_get(j, "value");
+
+    if (!json_is_object(v))
+        return snprintf(err, errcap, "parameter '%s': value is not an object", comp), -1;
+    if (strcmp(comp, "vhost-limits") == 0)
+        return wr_import_limits(v, err, errcap, wr_admin_set_vhost_limits, b, vhost);
+    if (strcmp(comp, "operator_policy") == 0)
+        return wr_import_op_policy(b, vhost, wr_jstr(j, "name", ""), v, err, errcap);
+    return snprintf(err, errcap, "parameter component '%s' is not supported", comp), -1;
+}
+
 typedef int wr_import_fn(struct wr_broker *b, const json_t *j, char *err, size_t errcap);
 
 int
@@ -362,10 +506,11 @@ wr_definitions_import(struct wr_broker *b, const char *json, size_t len, char *e
     static const struct {
         const char *section;
         wr_import_fn *fn;
-    } order[] = {{"vhosts", wr_import_vhost},     {"users", wr_import_user},
-                 {"permissions", wr_import_perm}, {"topic_permissions", wr_import_topic},
-                 {"policies", wr_import_policy},  {"exchanges", wr_import_exchange},
-                 {"queues", wr_import_queue},     {"bindings", wr_import_binding}};
+    } order[] = {{"vhosts", wr_import_vhost},       {"users", wr_import_user},
+                 {"permissions", wr_import_perm},   {"topic_permissions", wr_import_topic},
+                 {"parameters", wr_import_param},   {"policies", wr_import_policy},
+                 {"exchanges", wr_import_exchange}, {"queues", wr_import_queue},
+                 {"bindings", wr_import_binding}};
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, 0, &jerr), *e;
     char why[400];

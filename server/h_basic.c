@@ -8,6 +8,7 @@
 #include "server/msg.h"
 #include "server/perm.h"
 #include "server/settings.h"
+#include "server/stats.h"
 #include "server/vhost.h"
 
 #include <openssl/rand.h>
@@ -291,6 +292,8 @@ wr_get(struct wr_channel *ch, const struct wr_m_basic_get *m)
         ok.delivery_tag = ++ch->next_tag;
     else
         ok.delivery_tag = wr_channel_track(ch, q, e, NULL);
+    wr_stat_add(m->no_ack ? WR_STAT_GET_NO_ACK : WR_STAT_GET, 1);
+    wr_stat_add(WR_STAT_REDELIVER, e->redelivered);
     struct wr_msg *out = wr_queue_delivery_msg(q, e);
     wr_channel_write_delivery(ch->conn, ch->id, WR_M_BASIC_GET_OK, &ok, out ? out : msg);
     if (out)

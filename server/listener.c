@@ -138,7 +138,8 @@ wr_listener_free(struct wr_listener *l)
 }
 
 int
-wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int prom_port)
+wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int prom_port,
+                    int mgmt_tls_port)
 {
     char tmp[4096];
     FILE *f;
@@ -154,6 +155,8 @@ wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int
         fprintf(f, "mgmt_port=%d\n", mgmt_port);
     if (prom_port >= 0)
         fprintf(f, "prometheus_port=%d\n", prom_port);
+    if (mgmt_tls_port >= 0)
+        fprintf(f, "mgmt_tls_port=%d\n", mgmt_tls_port);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return -1;
     return 0;

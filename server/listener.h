@@ -16,8 +16,10 @@ int wr_listener_port(const struct wr_listener *l);
 /* Stops (paused) or resumes accepting; pending connections wait in the kernel's backlog. */
 void wr_listener_pause(struct wr_listener *l, bool paused);
 void wr_listener_free(struct wr_listener *l);
-/* Writes "port=N\n" (and "tls_port=N\n", "mgmt_port=N\n", "prometheus_port=N\n" for each of those
- * that is >= 0) to path.tmp and renames it into place, so readers never see a partial file. */
-int wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int prom_port);
+/* Writes "port=N\n" (and "tls_port=N\n", "mgmt_port=N\n", "prometheus_port=N\n",
+ * "mgmt_tls_port=N\n" for each of those that is >= 0) to path.tmp and renames it into place, so
+ * readers never see a partial file. */
+int wr_ready_file_write(const char *path, int port, int tls_port, int mgmt_port, int prom_port,
+                        int mgmt_tls_port);
 
 #endif

@@ -18,6 +18,7 @@ libwarren_a_SOURCES += \
 	server/log.c server/log.h \
 	server/mem.c server/mem.h \
 	server/msg.c server/msg.h \
+	server/stats.c server/stats.h \
 	server/msg_headers.c server/msg_headers.h \
 	server/deadletter.c server/deadletter.h \
 	server/ctl_defs.c \

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Management listeners: evhttp setup, the route table, URL decoding, HTTP basic auth against
- * Warren's users and their tags (A-03), request bodies and the reply helpers. The endpoints
- * themselves live in mgmt_api_*.c, the object shapes in mgmt_json.c. */
+/* Management listeners: evhttp setup (plain and HTTPS), the route table, URL decoding, HTTP basic
+ * auth against Warren's users and their tags (A-03), request bodies and the reply helpers. The
+ * endpoints themselves live in mgmt_api_*.c, the object shapes in mgmt_json.c. */
 #include "server/mgmt.h"
 
 #include "server/broker.h"
+#include "server/clock.h"
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
 #include "server/mgmt_internal.h"
 #include "server/regex.h"
 #include "server/settings.h"
+#include "server/stats.h"
+#include "server/tls.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -33,8 +39,10 @@
 
 struct wr_mgmt {
     struct wr_broker *b;
-    struct evhttp *api, *prom;
-    int api_port, prom_port;
+    struct evhttp *api, *prom, *api_tls;
+    int api_port, prom_port, api_tls_port;
+    SSL_CTX *tls_ctx; /* management.ssl.*, for api_tls */
+    struct event *sampler;
 };
 
 enum { MGMT_GET = 1, MGMT_PUT = 2, MGMT_POST = 4, MGMT_DELETE = 8 };
@@ -556,15 +564,40 @@ mgmt_bound_port(struct evhttp_bound_socket *h)
                                           : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* evhttp asks for each accepted connection's bufferevent before it has the socket: an OpenSSL
+ * one in the accepting state runs the server handshake before any HTTP is read. A client that
+ * is not speaking TLS fails the handshake, and evhttp closes that connection alone. */
+static struct bufferevent *
+mgmt_tls_bev(struct event_base *base, void *arg)
+{
+    struct wr_mgmt *m = arg;
+    SSL *ssl = SSL_new(m->tls_ctx);
+    struct bufferevent *bev = NULL;
+
+    if (ssl != NULL)
+        bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+    /* both fail only without memory; returning NULL would make evhttp serve this connection
+     * as plain HTTP on the HTTPS port, so it is treated as every other allocation failure */
+    if (bev == NULL)
+        wr_panic("out of memory for an HTTPS connection");
+    /* browsers and curl often close without close_notify; that is an end, not an error */
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return bev;
+}
+
 /* Binds the first --bind address, else every address ("::" is dual-stack on Linux; "0.0.0.0"
- * where IPv6 is off). */
+ * where IPv6 is off). With tls, every connection is HTTPS with m->tls_ctx. */
 static struct evhttp *
 mgmt_listen(struct wr_mgmt *m, int port, void (*cb)(struct evhttp_request *, void *), int *bound,
-            const char *what)
+            const char *what, bool tls)
 {
     const struct wr_config *cfg = wr_broker_config(m->b);
     struct evhttp *http = evhttp_new(wr_broker_base(m->b));
     struct evhttp_bound_socket *h = NULL;
+
+    if (tls)
+        evhttp_set_bevcb(http, mgmt_tls_bev, m);
 
     evhttp_set_max_body_size(http, MGMT_MAX_BODY);
     evhttp_set_max_headers_size(http, MGMT_MAX_HEADERS);
@@ -586,6 +619,46 @@ mgmt_listen(struct wr_mgmt *m, int port, void (*cb)(struct evhttp_request *, voi
     return http;
 }
 
+/* The HTTPS listener's TLS settings: management.ssl.*, independent of ssl_options.* */
+static SSL_CTX *
+mgmt_tls_ctx(const struct wr_config *cfg)
+{
+    struct wr_tls_opts o = {
+            .prefix = "management.ssl",
+            .cacertfile = cfg->mgmt_tls_cacertfile,
+            .certfile = cfg->mgmt_tls_certfile,
+            .keyfile = cfg->mgmt_tls_keyfile,
+            .password = cfg->mgmt_tls_password,
+            .verify_peer = cfg->mgmt_tls_verify_peer != 0,
+            .fail_if_no_peer_cert = cfg->mgmt_tls_fail_if_no_peer_cert,
+            .honor_cipher_order = cfg->mgmt_tls_honor_cipher_order,
+            .versions = cfg->mgmt_tls_versions,
+            .ciphers = cfg->mgmt_tls_ciphers,
+            .depth = cfg->mgmt_tls_depth,
+    };
+
+    return wr_tls_ctx_new(&o);
+}
+
+/* Message rates as rabbitmq_management reports them: sampled every collect_statistics_interval
+ * (5 s by default), not per request, so every reader sees the same rate. */
+static void
+mgmt_sample(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    wr_stats_sample((uint64_t)wr_clock_ms());
+}
+
+static void
+mgmt_start_sampler(struct wr_mgmt *m)
+{
+    struct timeval tv = {5, 0};
+
+    m->sampler = event_new(wr_broker_base(m->b), -1, EV_PERSIST, mgmt_sample, NULL);
+    evtimer_add(m->sampler, &tv);
+    wr_stats_sample((uint64_t)wr_clock_ms());
+}
+
 struct wr_mgmt *
 wr_mgmt_open(struct wr_broker *b)
 {
@@ -593,16 +666,28 @@ wr_mgmt_open(struct wr_broker *b)
     struct wr_mgmt *m = wr_xcalloc(1, sizeof(*m));
 
     m->b = b;
-    m->api_port = m->prom_port = -1;
+    m->api_port = m->prom_port = m->api_tls_port = -1;
     if (cfg->mgmt_port >= 0)
-        m->api = mgmt_listen(m, cfg->mgmt_port, mgmt_api_cb, &m->api_port, "the management API");
+        m->api = mgmt_listen(m, cfg->mgmt_port, mgmt_api_cb, &m->api_port, "the management API",
+                             false);
     if (cfg->prometheus_port >= 0)
         m->prom = mgmt_listen(m, cfg->prometheus_port, mgmt_prom_cb, &m->prom_port,
-                              "Prometheus metrics");
-    if (m->api == NULL && m->prom == NULL) {
+                              "Prometheus metrics", false);
+    if (cfg->mgmt_tls_port >= 0) {
+        /* a context that cannot be built is treated as a port that cannot be bound */
+        if ((m->tls_ctx = mgmt_tls_ctx(cfg)) != NULL)
+            m->api_tls = mgmt_listen(m, cfg->mgmt_tls_port, mgmt_api_cb, &m->api_tls_port,
+                                     "the management API over HTTPS", true);
+        else
+            wr_log(WR_LOG_WARN, "management.ssl settings unusable; running without HTTPS "
+                                "management");
+    }
+    if (m->api == NULL && m->prom == NULL && m->api_tls == NULL) {
+        SSL_CTX_free(m->tls_ctx);
         free(m);
         return NULL;
     }
+    mgmt_start_sampler(m);
     return m;
 }
 
@@ -611,10 +696,16 @@ wr_mgmt_close(struct wr_mgmt *m)
 {
     if (m == NULL)
         return;
+    if (m->sampler != NULL)
+        event_free(m->sampler);
     if (m->api != NULL)
         evhttp_free(m->api);
     if (m->prom != NULL)
         evhttp_free(m->prom);
+    /* after the connections, whose SSL objects use it */
+    if (m->api_tls != NULL)
+        evhttp_free(m->api_tls);
+    SSL_CTX_free(m->tls_ctx);
     free(m);
 }
 
@@ -628,4 +719,10 @@ int
 wr_mgmt_prometheus_port(const struct wr_mgmt *m)
 {
     return m ? m->prom_port : -1;
+}
+
+int
+wr_mgmt_tls_port(const struct wr_mgmt *m)
+{
+    return m ? m->api_tls_port : -1;
 }

@@ -8,6 +8,7 @@
 #include "server/mgmt_internal.h"
 #include "server/queue.h"
 #include "server/settings.h"
+#include "server/stats.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -73,6 +74,30 @@ mgmt_listeners(struct mgmt_req *r)
     return arr;
 }
 
+/* Counters with their rates, as rabbitmq_management's rates_mode "basic" shows them. */
+static json_t *
+mgmt_json_message_stats(void)
+{
+    json_t *o = json_object();
+    char key[64];
+
+    for (int s = 0; s < WR_STAT_N; s++) {
+        json_object_set_new(o, wr_stat_name(s), json_integer((json_int_t)wr_stats[s]));
+        snprintf(key, sizeof(key), "%s_details", wr_stat_name(s));
+        json_object_set_new(o, key, json_pack("{s:f}", "rate", wr_stat_rate(s)));
+    }
+    json_object_set_new(
+            o, "deliver_get",
+            json_integer((json_int_t)(wr_stats[WR_STAT_DELIVER] + wr_stats[WR_STAT_DELIVER_NO_ACK] +
+                                      wr_stats[WR_STAT_GET] + wr_stats[WR_STAT_GET_NO_ACK])));
+    json_object_set_new(
+            o, "deliver_get_details",
+            json_pack("{s:f}", "rate",
+                      wr_stat_rate(WR_STAT_DELIVER) + wr_stat_rate(WR_STAT_DELIVER_NO_ACK) +
+                              wr_stat_rate(WR_STAT_GET) + wr_stat_rate(WR_STAT_GET_NO_ACK)));
+    return o;
+}
+
 void
 mgmt_api_overview(struct mgmt_req *r)
 {
@@ -82,17 +107,17 @@ mgmt_api_overview(struct mgmt_req *r)
     mgmt_foreach_vhost(r, mgmt_count_vhost, &t);
     mgmt_reply_json(
             r, 200,
-            json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:b, s:{}, s:{}, s:{s:I, s:I, "
+            json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:{}, s:{s:I, s:I, "
                       "s:I}, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:o, s:[]}",
-                      "management_version", MGMT_RABBITMQ, "rates_mode", "none", "exchange_types",
+                      "management_version", MGMT_RABBITMQ, "rates_mode", "basic", "exchange_types",
                       mgmt_exchange_types(), "product_version", PACKAGE_VERSION, "product_name",
                       "Warren", "rabbitmq_version", MGMT_RABBITMQ, "cluster_name", mgmt_node_name(),
-                      "disable_stats", 0, "enable_queue_totals", 1, "message_stats", "churn_rates",
-                      "queue_totals", "messages", t.ready + t.unacked, "messages_ready", t.ready,
-                      "messages_unacknowledged", t.unacked, "object_totals", "connections", conns,
-                      "consumers", t.consumers, "exchanges", t.exchanges, "queues", t.queues,
-                      "statistics_db_event_queue", 0, "node", mgmt_node_name(), "listeners",
-                      mgmt_listeners(r), "contexts"));
+                      "disable_stats", 0, "enable_queue_totals", 1, "message_stats",
+                      mgmt_json_message_stats(), "churn_rates", "queue_totals", "messages",
+                      t.ready + t.unacked, "messages_ready", t.ready, "messages_unacknowledged",
+                      t.unacked, "object_totals", "connections", conns, "consumers", t.consumers,
+                      "exchanges", t.exchanges, "queues", t.queues, "statistics_db_event_queue", 0,
+                      "node", mgmt_node_name(), "listeners", mgmt_listeners(r), "contexts"));
 }
 
 static json_t *
@@ -115,7 +140,7 @@ mgmt_node_json(struct mgmt_req *r)
                      (json_int_t)cfg->disk_free_limit, "disk_free_alarm",
                      (alarms & WR_ALARM_DISK) != 0, "os_pid", pid, "uptime",
                      (json_int_t)(time(NULL) - started) * 1000, "processors",
-                     (int)(cpus > 0 ? cpus : 1), "rates_mode", "none", "partitions");
+                     (int)(cpus > 0 ? cpus : 1), "rates_mode", "basic", "partitions");
 }
 
 void

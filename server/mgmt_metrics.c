@@ -8,6 +8,7 @@
 #include "server/mgmt_internal.h"
 #include "server/queue.h"
 #include "server/settings.h"
+#include "server/stats.h"
 #include "server/vhost.h"
 
 #include <event2/buffer.h>
@@ -171,12 +172,74 @@ mgmt_metrics_node(struct wr_broker *b, struct evbuffer *out)
                 (alarms & WR_ALARM_DISK) != 0);
 }
 
+/* RabbitMQ 3.10's global counters (rabbit_global_counters), for the AMQP 0-9-1 protocol; the
+ * first four are per protocol, the rest per protocol and queue type. */
+static void
+mgmt_metrics_global(struct evbuffer *out)
+{
+    static const struct {
+        const char *name, *help;
+        int s[4]; /* summed stats, -1 terminated */
+    } g[] = {
+            {"rabbitmq_global_messages_received_total",
+             "Total number of messages received from publishers",
+             {WR_STAT_PUBLISH, -1}},
+            {"rabbitmq_global_messages_confirmed_total",
+             "Total number of messages confirmed to publishers",
+             {WR_STAT_CONFIRM, -1}},
+            {"rabbitmq_global_messages_unroutable_dropped_total",
+             "Total number of messages published as non-mandatory into an exchange and dropped as "
+             "unroutable",
+             {WR_STAT_DROP_UNROUTABLE, -1}},
+            {"rabbitmq_global_messages_unroutable_returned_total",
+             "Total number of messages published as mandatory into an exchange and returned to "
+             "the publisher as unroutable",
+             {WR_STAT_RETURN_UNROUTABLE, -1}},
+            {"rabbitmq_global_messages_delivered_total",
+             "Total number of messages delivered to consumers",
+             {WR_STAT_DELIVER, WR_STAT_DELIVER_NO_ACK, WR_STAT_GET, WR_STAT_GET_NO_ACK}},
+            {"rabbitmq_global_messages_delivered_consume_manual_ack_total",
+             "Total number of messages delivered to consumers using basic.consume with manual "
+             "acknowledgment",
+             {WR_STAT_DELIVER, -1}},
+            {"rabbitmq_global_messages_delivered_consume_auto_ack_total",
+             "Total number of messages delivered to consumers using basic.consume with automatic "
+             "acknowledgment",
+             {WR_STAT_DELIVER_NO_ACK, -1}},
+            {"rabbitmq_global_messages_delivered_get_manual_ack_total",
+             "Total number of messages delivered to consumers using basic.get with manual "
+             "acknowledgment",
+             {WR_STAT_GET, -1}},
+            {"rabbitmq_global_messages_delivered_get_auto_ack_total",
+             "Total number of messages delivered to consumers using basic.get with automatic "
+             "acknowledgment",
+             {WR_STAT_GET_NO_ACK, -1}},
+            {"rabbitmq_global_messages_redelivered_total",
+             "Total number of messages redelivered to consumers",
+             {WR_STAT_REDELIVER, -1}},
+            {"rabbitmq_global_messages_acknowledged_total",
+             "Total number of messages acknowledged by consumers",
+             {WR_STAT_ACK, -1}},
+    };
+
+    for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        unsigned long long v = 0;
+        for (int k = 0; k < 4 && g[i].s[k] >= 0; k++)
+            v += wr_stats[g[i].s[k]];
+        mgmt_metric_head(out, g[i].name, "counter", g[i].help);
+        /* per-consumer counters carry queue_type; Warren counts every type as classic */
+        evbuffer_add_printf(out, "%s{protocol=\"amqp091\"%s} %llu\n", g[i].name,
+                            i >= 4 ? ",queue_type=\"rabbit_classic_queue\"" : "", v);
+    }
+}
+
 void
 mgmt_metrics_render(struct wr_broker *b, struct evbuffer *out, bool per_object)
 {
     struct mgmt_qsum s = {.out = out};
 
     mgmt_metrics_node(b, out);
+    mgmt_metrics_global(out);
     mgmt_each_queue(b, mgmt_qsum_add, &s);
     mgmt_metric(out, "rabbitmq_queues", "gauge", "Queues available", s.queues);
     mgmt_metric(out, "rabbitmq_consumers", "gauge", "Consumers currently connected",

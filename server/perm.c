@@ -10,32 +10,57 @@
 
 #include <string.h>
 
+bool
+wr_perm_allows(const struct wr_user *u, const char *vhost, enum wr_perm_kind kind, bool exchange,
+               struct wr_bytes name)
+{
+    const struct wr_perm *p = wr_user_perm(u, vhost, strlen(vhost));
+
+    if (exchange && name.len == 0)
+        name = WR_BYTES_LIT("amq.default");
+    return p != NULL && p->re[kind] != NULL &&
+           wr_regex_match(p->re[kind], (const char *)name.ptr, name.len);
+}
+
 static int
-wr_perm_check(struct wr_channel *ch, enum wr_perm_kind kind, const char *what, struct wr_bytes name)
+wr_perm_check(struct wr_channel *ch, enum wr_perm_kind kind, bool exchange, struct wr_bytes name)
 {
     const char *vh = wr_vhost_name(ch->conn->vh);
-    const struct wr_perm *p = wr_user_perm(ch->conn->user, vh, strlen(vh));
 
-    if (p != NULL && p->re[kind] != NULL &&
-        wr_regex_match(p->re[kind], (const char *)name.ptr, name.len))
+    if (wr_perm_allows(ch->conn->user, vh, kind, exchange, name))
         return 0;
+    if (exchange && name.len == 0)
+        name = WR_BYTES_LIT("amq.default");
     return wr_chan_fail(ch, WR_ACCESS_REFUSED,
-                        "access to %s '%.*s' in vhost '%s' refused for user '%s'", what,
-                        (int)name.len, (const char *)name.ptr, vh, wr_user_name(ch->conn->user));
+                        "access to %s '%.*s' in vhost '%s' refused for user '%s'",
+                        exchange ? "exchange" : "queue", (int)name.len, (const char *)name.ptr, vh,
+                        wr_user_name(ch->conn->user));
 }
 
 int
 wr_perm_queue(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes name)
 {
-    return wr_perm_check(ch, kind, "queue", name);
+    return wr_perm_check(ch, kind, false, name);
 }
 
 int
 wr_perm_exchange(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes name)
 {
-    if (name.len == 0)
-        name = WR_BYTES_LIT("amq.default");
-    return wr_perm_check(ch, kind, "exchange", name);
+    return wr_perm_check(ch, kind, true, name);
+}
+
+bool
+wr_perm_topic_allows(const struct wr_user *u, const char *vhost, struct wr_bytes exchange,
+                     enum wr_perm_kind kind, struct wr_bytes key)
+{
+    const struct wr_topic_perm *p =
+            wr_user_topic_perm(u, vhost, (const char *)exchange.ptr, exchange.len);
+    const struct wr_regex *re;
+
+    if (p == NULL)
+        return true;
+    re = p->re[kind == WR_PERM_WRITE ? 0 : 1];
+    return re != NULL && wr_regex_match(re, (const char *)key.ptr, key.len);
 }
 
 int
@@ -43,18 +68,13 @@ wr_perm_topic(struct wr_channel *ch, enum wr_perm_kind kind, struct wr_bytes exc
               struct wr_bytes key)
 {
     const char *vh = wr_vhost_name(ch->conn->vh);
-    const struct wr_topic_perm *p;
     struct wr_exchange *x;
-    const struct wr_regex *re;
 
     if (wr_user_ntopic_perms(ch->conn->user) == 0)
         return 0;
     x = wr_vhost_exchange(ch->conn->vh, (const char *)exchange.ptr, exchange.len);
-    p = wr_user_topic_perm(ch->conn->user, vh, (const char *)exchange.ptr, exchange.len);
-    if (x == NULL || wr_exchange_opts(x)->type != WR_X_TOPIC || p == NULL)
-        return 0;
-    re = p->re[kind == WR_PERM_WRITE ? 0 : 1];
-    if (wr_regex_match(re, (const char *)key.ptr, key.len))
+    if (x == NULL || wr_exchange_opts(x)->type != WR_X_TOPIC ||
+        wr_perm_topic_allows(ch->conn->user, vh, exchange, kind, key))
         return 0;
     return wr_chan_fail(ch, WR_ACCESS_REFUSED,
                         "access to topic '%.*s' in exchange '%.*s' in vhost '%s' refused for user "

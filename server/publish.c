@@ -12,6 +12,7 @@
 #include "server/perm.h"
 #include "server/persist.h"
 #include "server/settings.h"
+#include "server/stats.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -211,6 +212,8 @@ wr_channel_route_keys(struct wr_channel *ch, struct wr_msg *m, bool mandatory,
     wr_route_reset(r);
     if (x != NULL)
         wr_exchange_route_keys(x, keys, nkeys, headers, r);
+    if (r->n == 0)
+        wr_stat_add(mandatory ? WR_STAT_RETURN_UNROUTABLE : WR_STAT_DROP_UNROUTABLE, 1);
     if (r->n == 0 && mandatory)
         wr_channel_return(ch, m);
     for (size_t i = 0; i < r->n; i++)
@@ -236,6 +239,7 @@ wr_channel_route(struct wr_channel *ch, struct wr_msg *m, bool mandatory)
     char err[200];
     int rc;
 
+    wr_stat_add(WR_STAT_PUBLISH, 1);
     if (wr_reply_route(ch, m)) {
         /* 3.10 returns mandatory publishes to reply addresses, delivered or not (compat X-10) */
         if (mandatory)

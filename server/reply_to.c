@@ -9,6 +9,7 @@
 #include "server/mem.h"
 #include "server/msg.h"
 #include "server/msg_headers.h"
+#include "server/stats.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -123,6 +124,7 @@ wr_reply_route(struct wr_channel *ch, struct wr_msg *m)
             .routing_key = {(const uint8_t *)m->rk, m->rk_len},
     };
     wr_channel_write_delivery(to->conn, to->id, WR_M_BASIC_DELIVER, &d, m);
+    wr_stat_add(WR_STAT_DELIVER_NO_ACK, 1);
     return true;
 }
 

@@ -77,6 +77,18 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"ssl_cert_login_from", WR_CFG_CHOICE, F(tls_login_cn), 0, 0},
         {"management.tcp.port", WR_CFG_INT, F(mgmt_port), 0, 65535},
         {"prometheus.tcp.port", WR_CFG_INT, F(prometheus_port), 0, 65535},
+        {"management.ssl.port", WR_CFG_INT, F(mgmt_tls_port), 0, 65535},
+        {"management.ssl.cacertfile", WR_CFG_STR, F(mgmt_tls_cacertfile), 0, 0},
+        {"management.ssl.certfile", WR_CFG_STR, F(mgmt_tls_certfile), 0, 0},
+        {"management.ssl.keyfile", WR_CFG_STR, F(mgmt_tls_keyfile), 0, 0},
+        {"management.ssl.password", WR_CFG_STR, F(mgmt_tls_password), 0, 0},
+        {"management.ssl.verify", WR_CFG_CHOICE, F(mgmt_tls_verify_peer), 0, 0},
+        {"management.ssl.fail_if_no_peer_cert", WR_CFG_BOOL, F(mgmt_tls_fail_if_no_peer_cert), 0,
+         1},
+        {"management.ssl.versions.*", WR_CFG_FLAGS, F(mgmt_tls_versions), 0, 0},
+        {"management.ssl.ciphers.*", WR_CFG_LIST, F(mgmt_tls_ciphers), 0, 0},
+        {"management.ssl.honor_cipher_order", WR_CFG_BOOL, F(mgmt_tls_honor_cipher_order), 0, 1},
+        {"management.ssl.depth", WR_CFG_INT, F(mgmt_tls_depth), 0, 255},
 };
 
 struct wr_cfg_name {
@@ -95,6 +107,12 @@ static const struct wr_cfg_name wr_cfg_names[] = {
         {"ssl_options.versions.*", "tlsv1.1", WR_TLS_V1_1},
         {"ssl_options.versions.*", "tlsv1.2", WR_TLS_V1_2},
         {"ssl_options.versions.*", "tlsv1.3", WR_TLS_V1_3},
+        {"management.ssl.verify", "verify_none", 0},
+        {"management.ssl.verify", "verify_peer", 1},
+        {"management.ssl.versions.*", "tlsv1", WR_TLS_V1_0},
+        {"management.ssl.versions.*", "tlsv1.1", WR_TLS_V1_1},
+        {"management.ssl.versions.*", "tlsv1.2", WR_TLS_V1_2},
+        {"management.ssl.versions.*", "tlsv1.3", WR_TLS_V1_3},
 };
 
 void
@@ -124,6 +142,8 @@ wr_config_defaults(struct wr_config *cfg)
     cfg->tls_depth = 10; /* Erlang's ssl default */
     cfg->mgmt_port = 15672;
     cfg->prometheus_port = 15692;
+    cfg->mgmt_tls_port = -1;
+    cfg->mgmt_tls_depth = 10;
 }
 
 static void
@@ -344,8 +364,13 @@ wr_cfg_line(struct wr_config *cfg, char *line, char *err, size_t errcap)
     *eq = '\0';
     char *key = wr_cfg_trim(line), *val = wr_cfg_trim(eq + 1);
     for (size_t i = 0; i < sizeof(wr_cfg_keys) / sizeof(wr_cfg_keys[0]); i++) {
-        if (wr_cfg_key_match(wr_cfg_keys[i].key, key))
-            return wr_cfg_set(cfg, &wr_cfg_keys[i], val, err, errcap);
+        if (!wr_cfg_key_match(wr_cfg_keys[i].key, key))
+            continue;
+        if (strncmp(key, "management.tcp.", 15) == 0)
+            cfg->mgmt_tcp_given = true;
+        else if (strncmp(key, "management.ssl.", 15) == 0)
+            cfg->mgmt_tls_given = true;
+        return wr_cfg_set(cfg, &wr_cfg_keys[i], val, err, errcap);
     }
     snprintf(err, errcap, "unknown or unsupported key '%s'", key);
     return -1;
@@ -377,6 +402,14 @@ wr_config_parse(struct wr_config *cfg, const char *text, size_t len, const char 
             snprintf(err, errcap, "%s:%d: %s", name, lineno, why);
             return -1;
         }
+    }
+    /* RabbitMQ's management plugin starts an HTTPS listener whenever any management.ssl key is
+     * set, on 15671 by default, and then keeps the plain one only if management.tcp is set */
+    if (cfg->mgmt_tls_given) {
+        if (cfg->mgmt_tls_port < 0)
+            cfg->mgmt_tls_port = 15671;
+        if (!cfg->mgmt_tcp_given)
+            cfg->mgmt_port = -1;
     }
     return 0;
 }
@@ -416,14 +449,16 @@ wr_config_usage(FILE *out)
             "usage: warren [--config FILE] [--port N] [--bind ADDR]... [--data-dir DIR]\n"
             "              [--ready-file F] [--log-level error|warning|info|debug]\n"
             "              [--tls-port N] [--ctl-socket PATH] [--mgmt-port N]\n"
-            "              [--prometheus-port N]\n"
+            "              [--mgmt-tls-port N] [--prometheus-port N]\n"
             "  --port 0 picks an ephemeral port; --ready-file receives 'port=N' once\n"
             "  connections are accepted ('tls_port=N' too with a TLS listener, whose\n"
             "  certificates come from ssl_options.*). The config file uses rabbitmq.conf syntax;\n"
             "  the environment variable WARREN_CONFIG_FILE names it too. warrenctl talks to\n"
             "  the broker on --ctl-socket (default DATA_DIR/warren.sock). --mgmt-port and\n"
             "  --prometheus-port move the HTTP API and metrics (-1 = off, 0 = ephemeral; the\n"
-            "  ready file then gets 'mgmt_port=N' and 'prometheus_port=N').\n");
+            "  ready file then gets 'mgmt_port=N' and 'prometheus_port=N'). --mgmt-tls-port\n"
+            "  serves the same API over HTTPS with the certificates of management.ssl.*\n"
+            "  ('mgmt_tls_port=N').\n");
 }
 
 int
@@ -439,13 +474,14 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             {"log-level", required_argument, NULL, 'l'},
             {"tls-port", required_argument, NULL, 't'},
             {"mgmt-port", required_argument, NULL, 'M'},
+            {"mgmt-tls-port", required_argument, NULL, 'S'},
             {"prometheus-port", required_argument, NULL, 'P'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     char err[600];
     const char *path = getenv("WARREN_CONFIG_FILE");
-    int c, port = -1, level = -1, tls_port = -1, http_port[2] = {-2, -2};
+    int c, port = -1, level = -1, tls_port = -1, http_port[3] = {-2, -2, -2};
     enum wr_log_level lv;
 
     optind = 1;
@@ -470,13 +506,16 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
             break;
         case 'M':
         case 'P':
+        case 'S': {
             /* -1 turns the listener off, so tests need not fight over 15672 */
-            http_port[c == 'P'] = atoi(optarg);
-            if (http_port[c == 'P'] < -1 || http_port[c == 'P'] > 65535) {
+            int i = c == 'M' ? 0 : c == 'P' ? 1 : 2;
+            http_port[i] = atoi(optarg);
+            if (http_port[i] < -1 || http_port[i] > 65535) {
                 fprintf(stderr, "warren: invalid HTTP port '%s'\n", optarg);
                 return -1;
             }
             break;
+        }
         case 'b':
             if (cfg->nbinds == WR_MAX_BINDS) {
                 fprintf(stderr, "warren: too many --bind addresses\n");
@@ -527,5 +566,7 @@ wr_config_args(struct wr_config *cfg, int argc, char **argv)
         cfg->mgmt_port = http_port[0];
     if (http_port[1] >= -1)
         cfg->prometheus_port = http_port[1];
+    if (http_port[2] >= -1)
+        cfg->mgmt_tls_port = http_port[2];
     return 0;
 }

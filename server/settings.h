@@ -10,7 +10,7 @@
 
 #define WR_MAX_BINDS 8
 
-/* ssl_options.versions.N, as a bit set */
+/* ssl_options.versions.N and management.ssl.versions.N, as a bit set */
 enum { WR_TLS_V1_0 = 1, WR_TLS_V1_1 = 2, WR_TLS_V1_2 = 4, WR_TLS_V1_3 = 8 };
 
 struct wr_config {
@@ -58,6 +58,18 @@ struct wr_config {
     int tls_login_cn;    /* ssl_cert_login_from: 0 distinguished_name, 1 common_name */
     int mgmt_port;       /* management.tcp.port (HTTP API, dashboard); -1 = off, 0 = ephemeral */
     int prometheus_port; /* prometheus.tcp.port (/metrics); -1 = off, 0 = ephemeral */
+    /* HTTPS management: management.ssl.*, the same routes as mgmt_port over TLS; -1 = off.
+     * Any management.ssl key turns it on (port 15671 unless given) and, unless
+     * management.tcp.port is given too, mgmt_port off, as RabbitMQ's management plugin does. */
+    int mgmt_tls_port;
+    const char *mgmt_tls_cacertfile, *mgmt_tls_certfile, *mgmt_tls_keyfile, *mgmt_tls_password;
+    int mgmt_tls_verify_peer; /* 0 verify_none, 1 verify_peer */
+    bool mgmt_tls_fail_if_no_peer_cert;
+    int mgmt_tls_versions;        /* WR_TLS_V* bits; 0 = TLS 1.2 and 1.3 */
+    const char *mgmt_tls_ciphers; /* management.ssl.ciphers.N joined with ':' */
+    bool mgmt_tls_honor_cipher_order;
+    uint32_t mgmt_tls_depth;
+    bool mgmt_tcp_given, mgmt_tls_given; /* a management.tcp / .ssl key was read */
 };
 
 void wr_config_defaults(struct wr_config *cfg);

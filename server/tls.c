@@ -63,7 +63,7 @@ wr_tls_log_errors(const char *what)
         wr_log(WR_LOG_ERROR, "%s", what);
 }
 
-/* Always installed, so an encrypted key without ssl_options.password fails to load instead of
+/* Always installed, so an encrypted key without a password key fails to load instead of
  * OpenSSL prompting on the terminal. */
 static int
 wr_tls_password_cb(char *buf, int size, int rwflag, void *arg)
@@ -78,30 +78,33 @@ wr_tls_password_cb(char *buf, int size, int rwflag, void *arg)
 }
 
 static int
-wr_tls_load_files(SSL_CTX *ctx, const struct wr_config *cfg)
+wr_tls_load_files(SSL_CTX *ctx, const struct wr_tls_opts *o)
 {
     char what[600];
 
-    if (cfg->tls_certfile == NULL || cfg->tls_keyfile == NULL) {
-        wr_log(WR_LOG_ERROR, "TLS listener needs ssl_options.certfile and ssl_options.keyfile");
+    if (o->certfile == NULL || o->keyfile == NULL) {
+        wr_log(WR_LOG_ERROR, "TLS listener needs %s.certfile and %s.keyfile", o->prefix, o->prefix);
         return -1;
     }
     SSL_CTX_set_default_passwd_cb(ctx, wr_tls_password_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)cfg->tls_password);
-    snprintf(what, sizeof(what), "cannot load ssl_options.certfile %s", cfg->tls_certfile);
-    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_certfile) != 1)
+    /* OpenSSL keeps only the pointer, read while loading the key below; it is cleared once the
+     * key is in, so the context outlives no borrowed string (struct wr_tls_opts) */
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)o->password);
+    snprintf(what, sizeof(what), "cannot load %s.certfile %s", o->prefix, o->certfile);
+    if (SSL_CTX_use_certificate_chain_file(ctx, o->certfile) != 1)
         goto fail;
-    snprintf(what, sizeof(what), "cannot load ssl_options.keyfile %s", cfg->tls_keyfile);
-    if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_keyfile, SSL_FILETYPE_PEM) != 1 ||
+    snprintf(what, sizeof(what), "cannot load %s.keyfile %s", o->prefix, o->keyfile);
+    if (SSL_CTX_use_PrivateKey_file(ctx, o->keyfile, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1)
         goto fail;
-    if (cfg->tls_cacertfile == NULL)
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+    if (o->cacertfile == NULL)
         return 0;
-    snprintf(what, sizeof(what), "cannot load ssl_options.cacertfile %s", cfg->tls_cacertfile);
-    if (SSL_CTX_load_verify_locations(ctx, cfg->tls_cacertfile, NULL) != 1)
+    snprintf(what, sizeof(what), "cannot load %s.cacertfile %s", o->prefix, o->cacertfile);
+    if (SSL_CTX_load_verify_locations(ctx, o->cacertfile, NULL) != 1)
         goto fail;
     /* tells clients which CAs we accept, so they pick the right certificate */
-    SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(cfg->tls_cacertfile));
+    SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(o->cacertfile));
     return 0;
 fail:
     wr_tls_log_errors(what);
@@ -109,15 +112,15 @@ fail:
 }
 
 /* OpenSSL takes a range of versions: a gap in the list (tlsv1.1 and tlsv1.3) enables what lies
- * between. Without ssl_options.versions only TLS 1.2 and 1.3 are offered. */
+ * between. Without a versions key only TLS 1.2 and 1.3 are offered. */
 static int
-wr_tls_versions(SSL_CTX *ctx, int bits)
+wr_tls_versions(SSL_CTX *ctx, const struct wr_tls_opts *o)
 {
     static const int proto[] = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION};
+    int bits = o->versions ? o->versions : WR_TLS_V1_2 | WR_TLS_V1_3;
     int lo = -1, hi = -1;
+    char what[80];
 
-    if (bits == 0)
-        bits = WR_TLS_V1_2 | WR_TLS_V1_3;
     for (int i = 0; i < 4; i++) {
         if (bits & (1 << i)) {
             lo = lo < 0 ? i : lo;
@@ -125,11 +128,14 @@ wr_tls_versions(SSL_CTX *ctx, int bits)
         }
     }
     if (lo < 2)
-        wr_log(WR_LOG_WARN, "TLS 1.0/1.1 enabled by ssl_options.versions; OpenSSL's security "
-                            "level may still refuse them");
+        wr_log(WR_LOG_WARN,
+               "TLS 1.0/1.1 enabled by %s.versions; OpenSSL's security level may still "
+               "refuse them",
+               o->prefix);
     if (SSL_CTX_set_min_proto_version(ctx, proto[lo]) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, proto[hi]) != 1) {
-        wr_tls_log_errors("cannot set ssl_options.versions");
+        snprintf(what, sizeof(what), "cannot set %s.versions", o->prefix);
+        wr_tls_log_errors(what);
         return -1;
     }
     return 0;
@@ -138,10 +144,11 @@ wr_tls_versions(SSL_CTX *ctx, int bits)
 /* RabbitMQ takes TLS 1.3 suites and older ciphers in one list; OpenSSL has a call for each.
  * A list naming no TLS 1.3 suite disables TLS 1.3, as it does in Erlang's ssl. */
 static int
-wr_tls_ciphers(SSL_CTX *ctx, const char *list)
+wr_tls_ciphers(SSL_CTX *ctx, const struct wr_tls_opts *o)
 {
-    size_t n = strlen(list) + 1;
-    char *copy = wr_xstrdup(list), *v12 = wr_xcalloc(1, n), *v13 = wr_xcalloc(1, n), *save;
+    size_t n = strlen(o->ciphers) + 1;
+    char *copy = wr_xstrdup(o->ciphers), *v12 = wr_xcalloc(1, n), *v13 = wr_xcalloc(1, n), *save;
+    char what[80];
     int rc = 0;
 
     for (char *name = strtok_r(copy, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
@@ -152,7 +159,8 @@ wr_tls_ciphers(SSL_CTX *ctx, const char *list)
     }
     if ((*v12 && SSL_CTX_set_cipher_list(ctx, v12) != 1) ||
         SSL_CTX_set_ciphersuites(ctx, v13) != 1) {
-        wr_tls_log_errors("cannot use ssl_options.ciphers");
+        snprintf(what, sizeof(what), "cannot use %s.ciphers", o->prefix);
+        wr_tls_log_errors(what);
         rc = -1;
     }
     free(copy);
@@ -162,25 +170,27 @@ wr_tls_ciphers(SSL_CTX *ctx, const char *list)
 }
 
 static void
-wr_tls_set_verify(SSL_CTX *ctx, const struct wr_config *cfg)
+wr_tls_set_verify(SSL_CTX *ctx, const struct wr_tls_opts *o)
 {
     int mode = SSL_VERIFY_NONE;
 
-    if (cfg->tls_verify_peer) {
+    if (o->verify_peer) {
         mode = SSL_VERIFY_PEER;
-        if (cfg->tls_fail_if_no_peer_cert)
+        if (o->fail_if_no_peer_cert)
             mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-        if (cfg->tls_cacertfile == NULL)
-            wr_log(WR_LOG_WARN, "ssl_options.verify = verify_peer without ssl_options.cacertfile: "
-                                "no client certificate can be verified");
+        if (o->cacertfile == NULL)
+            wr_log(WR_LOG_WARN,
+                   "%s.verify = verify_peer without %s.cacertfile: no client certificate can be "
+                   "verified",
+                   o->prefix, o->prefix);
     }
     SSL_CTX_set_verify(ctx, mode, NULL);
     /* same meaning as Erlang's depth: the number of intermediate CAs allowed */
-    SSL_CTX_set_verify_depth(ctx, (int)cfg->tls_depth);
+    SSL_CTX_set_verify_depth(ctx, (int)o->depth);
 }
 
-static SSL_CTX *
-wr_tls_ctx_new(const struct wr_config *cfg)
+SSL_CTX *
+wr_tls_ctx_new(const struct wr_tls_opts *o)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     static const unsigned char sid[] = "warren";
@@ -191,29 +201,49 @@ wr_tls_ctx_new(const struct wr_config *cfg)
         wr_tls_log_errors("cannot create the TLS context");
         return NULL;
     }
-    if (cfg->tls_honor_cipher_order)
+    if (o->honor_cipher_order)
         opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
     SSL_CTX_set_options(ctx, opts);
     /* resumed sessions of verified clients need a context id, or OpenSSL refuses them */
     SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
     SSL_CTX_set_dh_auto(ctx, 1);
-    wr_tls_set_verify(ctx, cfg);
-    if (wr_tls_load_files(ctx, cfg) < 0 || wr_tls_versions(ctx, cfg->tls_versions) < 0 ||
-        (cfg->tls_ciphers && wr_tls_ciphers(ctx, cfg->tls_ciphers) < 0)) {
+    wr_tls_set_verify(ctx, o);
+    if (wr_tls_load_files(ctx, o) < 0 || wr_tls_versions(ctx, o) < 0 ||
+        (o->ciphers && wr_tls_ciphers(ctx, o) < 0)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
     return ctx;
 }
 
+void
+wr_tls_opts_amqps(const struct wr_config *cfg, struct wr_tls_opts *o)
+{
+    *o = (struct wr_tls_opts){
+            .prefix = "ssl_options",
+            .cacertfile = cfg->tls_cacertfile,
+            .certfile = cfg->tls_certfile,
+            .keyfile = cfg->tls_keyfile,
+            .password = cfg->tls_password,
+            .verify_peer = cfg->tls_verify_peer != 0,
+            .fail_if_no_peer_cert = cfg->tls_fail_if_no_peer_cert,
+            .honor_cipher_order = cfg->tls_honor_cipher_order,
+            .versions = cfg->tls_versions,
+            .ciphers = cfg->tls_ciphers,
+            .depth = cfg->tls_depth,
+    };
+}
+
 struct wr_tls *
 wr_tls_new(struct wr_broker *b)
 {
     const struct wr_config *cfg = wr_broker_config(b);
-    SSL_CTX *ctx = wr_tls_ctx_new(cfg);
+    struct wr_tls_opts o;
+    SSL_CTX *ctx;
     struct wr_tls *t;
 
-    if (ctx == NULL)
+    wr_tls_opts_amqps(cfg, &o);
+    if ((ctx = wr_tls_ctx_new(&o)) == NULL)
         return NULL;
     t = wr_xcalloc(1, sizeof(*t));
     t->broker = b;

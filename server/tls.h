@@ -1,16 +1,38 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* amqps: the server SSL_CTX built from ssl_options.* (S-01, S-02), the TLS handshake of each
- * accepted socket, and the client-certificate name SASL EXTERNAL logs in with (C-07).
- * A connection is only created once its handshake has succeeded; conn.c never sees TLS. */
+/* Server TLS: one SSL_CTX builder for every listener that speaks TLS (amqps from ssl_options.*,
+ * S-01, S-02; HTTPS management from management.ssl.*), the TLS handshake of each accepted amqps
+ * socket, and the client-certificate name SASL EXTERNAL logs in with (C-07).
+ * An amqps connection is only created once its handshake has succeeded; conn.c never sees TLS. */
 #ifndef WR_TLS_H
 #define WR_TLS_H
 
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct wr_broker;
+struct wr_config;
 struct wr_tls;
 
-/* Loads certificate, key and CA from the broker's config. Returns NULL (logged) on failure. */
+/* One listener's TLS settings, as rabbitmq.conf spells them under some prefix. The strings are
+ * borrowed from the config for the duration of wr_tls_ctx_new. */
+struct wr_tls_opts {
+    const char *prefix; /* "ssl_options", "management.ssl": names the keys in log messages */
+    const char *cacertfile, *certfile, *keyfile, *password;
+    bool verify_peer, fail_if_no_peer_cert, honor_cipher_order;
+    int versions;        /* WR_TLS_V* bits; 0 = TLS 1.2 and 1.3 */
+    const char *ciphers; /* ':'-separated, TLS 1.3 suites and older ciphers mixed; NULL = default */
+    uint32_t depth;      /* intermediate CAs allowed in a client's chain */
+};
+
+/* A server context from o: certificate, key, CA, verification, versions and ciphers. Returns
+ * NULL (logged, naming the offending key) when any of them cannot be used. */
+SSL_CTX *wr_tls_ctx_new(const struct wr_tls_opts *o);
+/* The amqps listener's settings: ssl_options.* of cfg. */
+void wr_tls_opts_amqps(const struct wr_config *cfg, struct wr_tls_opts *o);
+
+/* An amqps acceptor with the context of wr_tls_opts_amqps. Returns NULL (logged) on failure. */
 struct wr_tls *wr_tls_new(struct wr_broker *b);
 /* Also drops the handshakes still in progress. */
 void wr_tls_free(struct wr_tls *t);

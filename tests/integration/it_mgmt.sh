@@ -109,6 +109,8 @@ amqp declare-queue -q q1 >/dev/null && amqp declare-queue -q q2 -d >/dev/null
 for b in one two three; do amqp publish -r q1 -b "$b"; done
 api /api/queues/%2F/q1
 check "queue q1 with 3 messages" '[ "$CODE" = 200 ] && has "\"messages\":3" && has "\"messages_ready\":3" && has "\"messages_unacknowledged\":0" && has "\"consumers\":0" && has "\"state\":\"running\"" && has "\"type\":\"classic\""'
+api /api/overview
+check "overview counts the three publishes (rates_mode basic)" 'has "\"rates_mode\":\"basic\"" && has "\"message_stats\":{\"publish\":3,\"publish_details\":{\"rate\":"'
 api /api/queues
 check "GET /api/queues lists both" '[ "$CODE" = 200 ] && has "\"name\":\"q1\"" && has "\"name\":\"q2\",\"node\""'
 api /api/queues/%2F/nope
@@ -176,6 +178,7 @@ metrics_ok() {
 }
 CODE=$(curl -s -o "$DIR/body" -w '%{http_code}' "http://127.0.0.1:$PPORT/metrics")
 check "metrics on the prometheus port" '[ "$CODE" = 200 ] && metrics_ok'
+check "global counters: messages received" 'grep -q "^rabbitmq_global_messages_received_total{protocol=\"amqp091\"} [1-9]" "$DIR/body"'
 http /metrics
 check "metrics on the management port" '[ "$CODE" = 200 ] && metrics_ok'
 curl -s "http://127.0.0.1:$PPORT/metrics/per-object" >"$DIR/body"

@@ -65,3 +65,17 @@ tests_integration_conn_limit_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
 tests_integration_conn_limit_client_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/it_limits.sh
 EXTRA_DIST += tests/integration/it_limits.sh
+
+# A RabbitMQ 3.10.8 export (tests/fixtures) imported, exported again and used over AMQP.
+TESTS += tests/integration/it_defs_rabbitmq.sh
+EXTRA_DIST += tests/integration/it_defs_rabbitmq.sh tests/fixtures/rabbitmq-3.10.8-definitions.json
+
+# The dashboard clicked through in headless Chromium over the DevTools protocol (node's own
+# WebSocket client); skipped when chromium or node is missing.
+TESTS += tests/integration/it_ui.sh
+EXTRA_DIST += tests/integration/it_ui.sh tests/ui/dashboard_test.mjs tests/ui/ws.mjs
+
+# HTTPS management listener (management.ssl.*): curl and `openssl s_client` against a broker
+# with certificates from tests/tls/make-certs.sh.
+TESTS += tests/integration/it_mgmt_tls.sh
+EXTRA_DIST += tests/integration/it_mgmt_tls.sh

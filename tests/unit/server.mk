@@ -37,3 +37,17 @@ TESTS += tests/unit/test_settings
 tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
 tests_unit_test_settings_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_settings_LDADD = $(TEST_LIBS)
+
+# Password hashing against RabbitMQ-made hashes, permission and topic-permission matching.
+check_PROGRAMS += tests/unit/test_auth
+TESTS += tests/unit/test_auth
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c $(server_fixture)
+tests_unit_test_auth_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_auth_LDADD = $(TEST_LIBS)
+
+# Policy and operator-policy matching and how they combine with x-arguments.
+check_PROGRAMS += tests/unit/test_policy
+TESTS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c $(server_fixture)
+tests_unit_test_policy_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_policy_LDADD = $(TEST_LIBS)
