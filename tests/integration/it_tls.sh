@@ -85,6 +85,15 @@ hello_to_plain_port() {
     ! timeout 10 openssl s_client -connect "127.0.0.1:$port" </dev/null >/dev/null 2>&1
 }
 
+# pika (python3-pika) may live in the system python only
+pika_python=
+for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import pika' 2>/dev/null; then
+        pika_python=$py
+        break
+    fi
+done
+
 common="ssl_options.cacertfile = $certs/ca.pem
 ssl_options.certfile = $certs/server.pem
 ssl_options.verify = verify_peer
@@ -114,6 +123,14 @@ check "TLS 1.0 refused by the broker" version_refused -tls1
 check "EXTERNAL offered first to a verified client" offers_external $client_cert
 check "TLS ClientHello on the AMQP port refused" hello_to_plain_port
 "$client" peer "$port" "$tls_port" "$certs" || failures=$((failures + 1))
+if [ -n "$pika_python" ]; then
+    check "pika over TLS, EXTERNAL login from the certificate" \
+        "$pika_python" "$src/tests/tls/pika_tls.py" "$tls_port" "$certs" external
+    check "pika over TLS, PLAIN login" "$pika_python" "$src/tests/tls/pika_tls.py" "$tls_port" \
+        "$certs" plain
+else
+    echo "ok - pika over TLS # SKIP no python3 with pika (apt-get install python3-pika)"
+fi
 check "failed handshakes logged" grep -q 'TLS handshake with .* failed' "$dir/peer.log"
 check "expired certificate named in the log" grep -q 'certificate has expired' "$dir/peer.log"
 stop peer
