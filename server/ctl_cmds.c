@@ -101,6 +101,7 @@ static const struct wr_ctl_cmd wr_ctl_cmds[] = {
         {"list_vhost_limits", VH, 0, 0, wr_ctl_list_vhost_limits, NULL, NULL},
         {"set_user_limits", "<username> <definition>", 2, 2, wr_ctl_set_user_limits, NULL, NULL},
         {"clear_user_limits", "<username> <limit>", 2, 2, wr_ctl_clear_user_limits, NULL, NULL},
+        {"list_user_limits", "[--user <username>]", 0, 0, wr_ctl_list_user_limits, NULL, NULL},
         {"delete_queue", VH "<queue_name> [--if-empty|-e] [--if-unused|-u]", 1, 1,
          wr_ctl_delete_queue, NULL, NULL},
         {"set_vm_memory_high_watermark", "<fraction> | absolute <value>", 1, 2,
@@ -222,6 +223,8 @@ wr_ctl_option(struct wr_ctl_opts *o, int argc, char **argv, int *i)
         o->priority = v;
     else if ((v = wr_ctl_flag_value(argc, argv, i, "--apply-to", "--apply-to")) != NULL)
         o->apply_to = v;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--user", "--user")) != NULL)
+        o->user = v;
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = true;
     else if (strcmp(a, "-s") == 0 || strcmp(a, "--silent") == 0)
@@ -248,6 +251,7 @@ wr_ctl_parse(struct wr_ctl_opts *o, int argc, char **argv, char **pos, int *npos
     o->vhost = "/";
     o->priority = NULL;
     o->apply_to = "all";
+    o->user = "guest";
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];

@@ -74,17 +74,6 @@ wr_ctl_set_user_limits(struct wr_ctl_req *r)
     return 0;
 }
 
-int
-wr_ctl_clear_user_limits(struct wr_ctl_req *r)
-{
-    char err[512];
-
-    wr_ctl_info(r, "Clearing \"%s\" limit for user \"%s\" ...", r->argv[1], r->argv[0]);
-    if (wr_admin_set_user_limits(r->b, r->argv[0], "{}", err, sizeof(err)) < 0)
-        return wr_ctl_fail(r, WR_CTL_DATAERR, "%s", err);
-    return 0;
-}
-
 static void
 wr_ctl_limit_json(struct evbuffer *out, const char *k1, int64_t v1, const char *k2, int64_t v2)
 {
@@ -100,6 +89,38 @@ wr_ctl_limit_json(struct evbuffer *out, const char *k1, int64_t v1, const char *
     evbuffer_add(out, "}", 1);
 }
 
+/* Limits are set as a whole, so clearing one ("all" clears both) sets what remains. */
+int
+wr_ctl_clear_user_limits(struct wr_ctl_req *r)
+{
+    const char *name = r->argv[0], *which = r->argv[1];
+    const struct wr_user *u = wr_broker_user(r->b, name, strlen(name));
+    struct evbuffer *json;
+    char err[512];
+    int rc;
+
+    if (strcmp(which, "all") == 0)
+        wr_ctl_info(r, "Clearing all limits for user \"%s\" ...", name);
+    else
+        wr_ctl_info(r, "Clearing \"%s\" limit for user \"%s\" ...", which, name);
+    if (u == NULL)
+        return wr_ctl_fail(r, WR_CTL_NOUSER, "User \"%s\" does not exist", name);
+    json = evbuffer_new();
+    bool all = strcmp(which, "all") == 0;
+    wr_ctl_limit_json(json, "max-channels",
+                      all || strcmp(which, "max-channels") == 0 ? -1 : wr_user_max_channels(u),
+                      "max-connections",
+                      all || strcmp(which, "max-connections") == 0 ? -1
+                                                                   : wr_user_max_connections(u));
+    evbuffer_add(json, "", 1);
+    rc = wr_admin_set_user_limits(r->b, name, (const char *)evbuffer_pullup(json, -1), err,
+                                  sizeof(err));
+    evbuffer_free(json);
+    if (rc < 0)
+        return wr_ctl_fail(r, WR_CTL_DATAERR, "%s", err);
+    return 0;
+}
+
 int
 wr_ctl_list_vhost_limits(struct wr_ctl_req *r)
 {
@@ -112,6 +133,21 @@ wr_ctl_list_vhost_limits(struct wr_ctl_req *r)
         return 0;
     wr_ctl_limit_json(r->out, "max-connections", wr_vhost_max_connections(vh), "max-queues",
                       wr_vhost_max_queues(vh));
+    evbuffer_add(r->out, "\n", 1);
+    return 0;
+}
+
+/* Without --user, rabbitmqctl lists the limits of its default user, guest; "{}" when none. */
+int
+wr_ctl_list_user_limits(struct wr_ctl_req *r)
+{
+    const struct wr_user *u = wr_broker_user(r->b, r->o.user, strlen(r->o.user));
+
+    wr_ctl_info(r, "Listing limits for user \"%s\" ...", r->o.user);
+    if (u == NULL)
+        return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "{:no_such_user, \"%s\"}", r->o.user);
+    wr_ctl_limit_json(r->out, "max-channels", wr_user_max_channels(u), "max-connections",
+                      wr_user_max_connections(u));
     evbuffer_add(r->out, "\n", 1);
     return 0;
 }

@@ -22,6 +22,7 @@ struct wr_ctl_opts {
     bool json;         /* --formatter json */
     bool if_empty, if_unused;
     const char *priority, *apply_to; /* set_policy's --priority (NULL = 0) and --apply-to */
+    const char *user;                /* list_user_limits --user; "guest" by default */
 };
 
 struct wr_ctl_cmd;
@@ -89,7 +90,7 @@ wr_ctl_handler wr_ctl_export_definitions, wr_ctl_import_definitions, wr_ctl_set_
         wr_ctl_clear_user_limits, wr_ctl_authenticate_user, wr_ctl_close_connection,
         wr_ctl_close_all_connections, wr_ctl_set_topic_permissions, wr_ctl_clear_topic_permissions,
         wr_ctl_list_topic_permissions, wr_ctl_list_user_permissions,
-        wr_ctl_list_user_topic_permissions;
+        wr_ctl_list_user_topic_permissions, wr_ctl_list_user_limits;
 
 /* Output helpers (ctl_cmds.c). info is suppressed by -q and by the JSON formatter. */
 void wr_ctl_info(struct wr_ctl_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

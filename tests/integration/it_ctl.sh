@@ -150,6 +150,50 @@ expect "list_users json" 0 '[
 expect "delete_user" 0 'Deleting user "u1" ...' -- delete_user u1
 expect "delete_user missing" 67 'Deleting user "u1" ...' -- delete_user u1
 
+# one user's password, permissions and limits; vhost limits
+"$CTL" -q add_user u2 old >/dev/null
+expect "change_password" 0 'Changing password for user "u2" ...' -- change_password u2 new
+expect "authenticate with the new password" 0 "Success" -- -q authenticate_user u2 new
+expect "the old password is refused" 67 "" -- -q authenticate_user u2 old
+expect "change_password unknown user" 67 'Changing password for user "nobody" ...' -- \
+    change_password nobody x
+"$CTL" -q set_permissions u2 '.*' '.*' '.*' >/dev/null
+expect "clear_permissions" 0 'Clearing permissions for user "u2" in vhost "/" ...' -- \
+    clear_permissions u2
+expect "permissions cleared" 0 "guest${TAB}.*${TAB}.*${TAB}.*" -- list_permissions -s
+expect "clear_permissions unknown user" 67 'Clearing permissions for user "nobody" in vhost "/" ...' \
+    -- clear_permissions nobody
+expect "set_user_limits" 0 'Setting user limits to "{"max-connections": 5, "max-channels": 3}" for user "u2" ...' \
+    -- set_user_limits u2 '{"max-connections": 5, "max-channels": 3}'
+expect "list_user_limits" 0 '{"max-channels":3,"max-connections":5}' -- list_user_limits -q --user u2
+expect "clear_user_limits" 0 'Clearing "max-connections" limit for user "u2" ...' -- \
+    clear_user_limits u2 max-connections
+expect "list_user_limits after clear" 0 '{"max-channels":3}' -- list_user_limits -q --user u2
+expect "clear_user_limits all" 0 'Clearing all limits for user "u2" ...' -- clear_user_limits u2 all
+expect "no limits left" 0 '{}' -- list_user_limits -q --user u2
+expect "list_user_limits of the default user" 0 '{}' -- list_user_limits -q
+expect "list_user_limits unknown user" 69 'Listing limits for user "nobody" ...' -- \
+    list_user_limits --user nobody
+"$CTL" -q set_vhost_limits '{"max-queues": 50}' >/dev/null
+expect "clear_vhost_limits" 0 'Clearing vhost "/" limits ...' -- clear_vhost_limits
+expect "vhost limits cleared" 0 "" -- list_vhost_limits -q
+"$CTL" -q delete_user u2 >/dev/null
+
+# a live consumer: channels and consumers listed, then its connection closed
+amqp declare-queue -q cq >/dev/null
+timeout 30 amqp-consume --server 127.0.0.1 --port "$PORT" -q cq -p 7 cat >/dev/null 2>&1 &
+CONSUMER=$!
+for _ in $(seq 100); do [ -n "$("$CTL" list_consumers -s)" ] && break; sleep 0.1; done
+expect "list_consumers" 0 "cq${TAB}true${TAB}7${TAB}true" -- \
+    list_consumers -s queue_name ack_required prefetch_count active
+expect "list_channels" 0 "guest${TAB}1${TAB}7" -- list_channels -s user consumer_count prefetch_count
+cname=$("$CTL" list_connections -s name)
+expect "close_connection" 0 "Closing connection $cname, reason: bye..." -- close_connection "$cname" bye
+if wait "$CONSUMER"; then not_ok "consumer ends with an error after close_connection"; else
+    ok "consumer ends with an error after close_connection"; fi
+expect "no connection left" 0 "" -- list_connections -s name
+amqp delete-queue -q cq >/dev/null
+
 # the memory alarm: a publisher blocks until the watermark is raised again
 expect "set_vm_memory_high_watermark tiny" 0 "" -- -q set_vm_memory_high_watermark 0.0000001
 amqp publish -r q1 -b blocked &
