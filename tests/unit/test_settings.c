@@ -94,6 +94,34 @@ test_indexed_keys(void **state)
     wr_config_free(&cfg);
 }
 
+/* management.ssl.* mirrors ssl_options.* and is independent of it; any key turns HTTPS on at
+ * 15671 unless management.ssl.port says otherwise. */
+static void
+test_management_tls(void **state)
+{
+    struct wr_config cfg;
+    char err[256] = "";
+
+    (void)state;
+    wr_config_defaults(&cfg);
+    assert_int_equal(cfg.mgmt_tls_port, -1);
+    assert_int_equal(parse(&cfg,
+                           "management.ssl.certfile = /c.pem\nmanagement.ssl.versions.1 = tlsv1.3\n"
+                           "management.ssl.verify = verify_peer\nmanagement.ssl.depth = 3\n",
+                           err, sizeof(err)),
+                     0);
+    assert_string_equal(cfg.mgmt_tls_certfile, "/c.pem");
+    assert_int_equal(cfg.mgmt_tls_versions, WR_TLS_V1_3);
+    assert_int_equal(cfg.mgmt_tls_verify_peer, 1);
+    assert_int_equal(cfg.mgmt_tls_depth, 3);
+    assert_int_equal(cfg.tls_versions, 0);
+    assert_int_equal(cfg.tls_verify_peer, 0);
+    assert_true(cfg.mgmt_tls_given);
+    assert_int_equal(parse(&cfg, "management.ssl.verify = sometimes\n", err, sizeof(err)), -1);
+    assert_string_equal(err, "t.conf:1: invalid value 'sometimes' for management.ssl.verify");
+    wr_config_free(&cfg);
+}
+
 /* Every rejection names the file and the line, and the reason. */
 static void
 test_errors(void **state)
@@ -148,7 +176,7 @@ main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_defaults_and_keys), cmocka_unit_test(test_units),
             cmocka_unit_test(test_indexed_keys),      cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_long_line),
+            cmocka_unit_test(test_long_line),         cmocka_unit_test(test_management_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
