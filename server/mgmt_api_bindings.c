@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Bindings between an exchange and a queue: /api/bindings/{vh}/e/{x}/q/{q}[/{props}]. A binding
- * is named in URLs by its properties_key (mgmt_json.c). As queue.bind does, the checks are write
- * on the queue and read on the exchange, and the default exchange cannot be bound. */
+/* Bindings from an exchange to a queue or to another exchange: /api/bindings/{vh}/e/{x}/q/{q} and
+ * /api/bindings/{vh}/e/{x}/e/{y}, each with an optional /{props}. A binding is named in URLs by
+ * its properties_key (mgmt_json.c). As queue.bind and exchange.bind do, the checks are write on
+ * the destination and read on the source, and the default exchange cannot be bound. */
 #include "amqp/table.h"
 #include "server/broker.h"
 #include "server/exchange.h"
@@ -22,17 +23,47 @@ mgmt_xname(const char *seg)
     return strcmp(seg, "amq.default") == 0 ? "" : seg;
 }
 
-/* Exchange arg[1] and queue arg[2] of vhost arg[0]; NULL x or q when missing. */
+/* The destination of a binding URL: a queue (".../q/{q}") or an exchange (".../e/{y}"). */
+struct mgmt_dest {
+    struct wr_queue *q;
+    struct wr_exchange *xd;
+    bool is_exchange;
+};
+
+static bool
+mgmt_dest_is_exchange(const struct mgmt_req *r)
+{
+    return r->nseg > 5 && strcmp(r->seg[5], "e") == 0;
+}
+
+/* Source exchange arg[1] and destination arg[2] of vhost vh; NULL members when missing. */
+static void
+mgmt_binding_resolve(struct mgmt_req *r, struct wr_vhost *vh, struct wr_exchange **x,
+                     struct mgmt_dest *d)
+{
+    const char *xn = mgmt_xname(r->arg[1]), *dn = mgmt_xname(r->arg[2]);
+
+    *d = (struct mgmt_dest){.is_exchange = mgmt_dest_is_exchange(r)};
+    *x = wr_vhost_exchange(vh, xn, strlen(xn));
+    if (d->is_exchange)
+        d->xd = wr_vhost_exchange(vh, dn, strlen(dn));
+    else
+        d->q = wr_vhost_queue(vh, r->arg[2], strlen(r->arg[2]));
+}
+
+static bool
+mgmt_dest_found(const struct mgmt_dest *d)
+{
+    return d->q != NULL || d->xd != NULL;
+}
+
 static struct wr_vhost *
-mgmt_binding_ends(struct mgmt_req *r, struct wr_exchange **x, struct wr_queue **q)
+mgmt_binding_ends(struct mgmt_req *r, struct wr_exchange **x, struct mgmt_dest *d)
 {
     struct wr_vhost *vh = mgmt_vhost_arg(r, 0);
-    const char *xn = mgmt_xname(r->arg[1]);
 
-    if (vh == NULL)
-        return NULL;
-    *x = wr_vhost_exchange(vh, xn, strlen(xn));
-    *q = wr_vhost_queue(vh, r->arg[2], strlen(r->arg[2]));
+    if (vh != NULL)
+        mgmt_binding_resolve(r, vh, x, d);
     return vh;
 }
 
@@ -67,27 +98,28 @@ mgmt_api_binding_post(struct mgmt_req *r)
     json_t *k = json_object_get(r->body, "routing_key");
     struct wr_bytes key = wr_bytes_str(json_is_string(k) ? json_string_value(k) : "");
     struct wr_exchange *x;
-    struct wr_queue *q;
+    struct mgmt_dest d;
     struct wr_tbuf args;
     char err[400];
 
     if (vh == NULL || !mgmt_binding_perms(r))
         return;
-    if (mgmt_xname(r->arg[1])[0] == '\0') {
+    if (mgmt_xname(r->arg[1])[0] == '\0' ||
+        (mgmt_dest_is_exchange(r) && mgmt_xname(r->arg[2])[0] == '\0')) {
         mgmt_reply_error(r, 401, "not_authorised", "Access refused.");
         return;
     }
-    x = wr_vhost_exchange(vh, r->arg[1], strlen(r->arg[1]));
-    q = wr_vhost_queue(vh, r->arg[2], strlen(r->arg[2]));
-    if (x == NULL || q == NULL) {
-        snprintf(err, sizeof(err), "no %s '%s' in vhost '%s'", x ? "queue" : "exchange",
-                 x ? r->arg[2] : r->arg[1], r->arg[0]);
+    mgmt_binding_resolve(r, vh, &x, &d);
+    if (x == NULL || !mgmt_dest_found(&d)) {
+        snprintf(err, sizeof(err), "no %s '%s' in vhost '%s'",
+                 x ? (d.is_exchange ? "exchange" : "queue") : "exchange", x ? r->arg[2] : r->arg[1],
+                 r->arg[0]);
         mgmt_reply_error(r, 404, "not_found", err);
         return;
     }
     if (!mgmt_body_args(r, &args))
         return;
-    if (wr_binding_add(x, q, NULL, key, wr_tbuf_bytes(&args), err, sizeof(err)) < 0) {
+    if (wr_binding_add(x, d.q, d.xd, key, wr_tbuf_bytes(&args), err, sizeof(err)) < 0) {
         mgmt_bad_request(r, err);
     } else {
         mgmt_location(r, key, wr_tbuf_bytes(&args));
@@ -98,6 +130,7 @@ mgmt_api_binding_post(struct mgmt_req *r)
 
 struct mgmt_binding_walk {
     const struct wr_queue *q;
+    const struct wr_exchange *xd;
     const char *props; /* only the binding with this properties_key (or raw key), when set */
     json_t *arr;
     struct wr_bytes key, args; /* of the match, views into the binding */
@@ -120,7 +153,7 @@ mgmt_binding_visit(struct wr_exchange *src, struct wr_queue *q, struct wr_exchan
 {
     struct mgmt_binding_walk *w = arg;
 
-    if (q != w->q || (w->props != NULL && !mgmt_props_match(w->props, key, args)))
+    if (q != w->q || xd != w->xd || (w->props != NULL && !mgmt_props_match(w->props, key, args)))
         return;
     if (json_array_size(w->arr) == 0) {
         w->key = key;
@@ -129,13 +162,13 @@ mgmt_binding_visit(struct wr_exchange *src, struct wr_queue *q, struct wr_exchan
     json_array_append_new(w->arr, mgmt_json_binding(src, q, xd, key, args));
 }
 
-/* Walks x's bindings to q; the caller owns w->arr. */
+/* Walks x's bindings to d; the caller owns w->arr. */
 static void
-mgmt_binding_find(struct wr_exchange *x, struct wr_queue *q, const char *props,
+mgmt_binding_find(struct wr_exchange *x, const struct mgmt_dest *d, const char *props,
                   struct mgmt_binding_walk *w)
 {
-    *w = (struct mgmt_binding_walk){.q = q, .props = props, .arr = json_array()};
-    if (x != NULL && q != NULL)
+    *w = (struct mgmt_binding_walk){.q = d->q, .xd = d->xd, .props = props, .arr = json_array()};
+    if (x != NULL && mgmt_dest_found(d))
         wr_exchange_foreach_binding(x, mgmt_binding_visit, w);
 }
 
@@ -145,11 +178,11 @@ mgmt_api_bindings_between(struct mgmt_req *r)
 {
     struct mgmt_binding_walk w;
     struct wr_exchange *x;
-    struct wr_queue *q;
+    struct mgmt_dest d;
 
-    if (mgmt_binding_ends(r, &x, &q) == NULL)
+    if (mgmt_binding_ends(r, &x, &d) == NULL)
         return;
-    mgmt_binding_find(x, q, NULL, &w);
+    mgmt_binding_find(x, &d, NULL, &w);
     mgmt_reply_json(r, 200, w.arr);
 }
 
@@ -158,11 +191,11 @@ mgmt_api_binding_get(struct mgmt_req *r)
 {
     struct mgmt_binding_walk w;
     struct wr_exchange *x;
-    struct wr_queue *q;
+    struct mgmt_dest d;
 
-    if (mgmt_binding_ends(r, &x, &q) == NULL)
+    if (mgmt_binding_ends(r, &x, &d) == NULL)
         return;
-    mgmt_binding_find(x, q, r->arg[3], &w);
+    mgmt_binding_find(x, &d, r->arg[3], &w);
     if (json_array_size(w.arr) == 0)
         mgmt_not_found(r);
     else
@@ -172,7 +205,7 @@ mgmt_api_binding_get(struct mgmt_req *r)
 
 /* key and args are views into the binding, which the removal frees: it is given copies. */
 static void
-mgmt_binding_remove(struct wr_exchange *x, struct wr_queue *q, struct wr_bytes key,
+mgmt_binding_remove(struct wr_exchange *x, const struct mgmt_dest *d, struct wr_bytes key,
                     struct wr_bytes args)
 {
     uint8_t *copy = wr_xmalloc((size_t)key.len + args.len + 1);
@@ -181,7 +214,7 @@ mgmt_binding_remove(struct wr_exchange *x, struct wr_queue *q, struct wr_bytes k
         memcpy(copy, key.ptr, key.len);
     if (args.len > 0)
         memcpy(copy + key.len, args.ptr, args.len);
-    wr_binding_remove(x, q, NULL, (struct wr_bytes){copy, key.len},
+    wr_binding_remove(x, d->q, d->xd, (struct wr_bytes){copy, key.len},
                       (struct wr_bytes){copy + key.len, args.len});
     free(copy);
 }
@@ -191,15 +224,15 @@ mgmt_api_binding_delete(struct mgmt_req *r)
 {
     struct mgmt_binding_walk w;
     struct wr_exchange *x;
-    struct wr_queue *q;
+    struct mgmt_dest d;
 
-    if (mgmt_binding_ends(r, &x, &q) == NULL)
+    if (mgmt_binding_ends(r, &x, &d) == NULL)
         return;
-    mgmt_binding_find(x, q, r->arg[3], &w);
+    mgmt_binding_find(x, &d, r->arg[3], &w);
     if (json_array_size(w.arr) == 0) {
         mgmt_not_found(r);
     } else if (mgmt_binding_perms(r)) {
-        mgmt_binding_remove(x, q, w.key, w.args);
+        mgmt_binding_remove(x, &d, w.key, w.args);
         mgmt_reply_empty(r, 204);
     }
     json_decref(w.arr);

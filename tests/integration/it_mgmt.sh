@@ -290,6 +290,25 @@ check "DELETE missing binding (404)" '[ "$CODE" = 404 ]'
 pub amq.direct "rk 1" x
 check "no route once the binding is gone" 'has "{\"routed\":false}"'
 
+# exchange-to-exchange bindings: amq.topic -> amq.fanout -> mq
+post /api/bindings/%2F/e/amq.topic/e/amq.fanout '{"routing_key":"a.#","arguments":{}}'
+check "POST e2e binding (201) with a Location" '[ "$CODE" = 201 ] && grep -qi "^location: amq.fanout/a.%2523" "$DIR/headers"'
+api /api/bindings/%2F/e/amq.topic/e/amq.fanout/a.%23
+check "GET the e2e binding" '[ "$CODE" = 200 ] && has "\"destination\":\"amq.fanout\",\"destination_type\":\"exchange\",\"routing_key\":\"a.#\""'
+post /api/bindings/%2F/e/amq.topic/e/amq.default '{"routing_key":"k"}'
+check "e2e binding to the default exchange refused (401)" '[ "$CODE" = 401 ]'
+post /api/bindings/%2F/e/amq.topic/e/nope '{"routing_key":"k"}'
+check "e2e binding to a missing exchange (404)" '[ "$CODE" = 404 ] && has "no exchange .nope. in vhost ./."'
+post /api/bindings/%2F/e/amq.fanout/q/mq '{"routing_key":"","arguments":{}}'
+pub amq.topic a.b "through two exchanges"
+check "published through the e2e binding" 'has "{\"routed\":true}"'
+getq mq 5 ack_requeue_false
+check "the message reached the queue behind the fanout" 'has "\"payload\":\"through two exchanges\""'
+api -X DELETE /api/bindings/%2F/e/amq.topic/e/amq.fanout/a.%23
+check "DELETE e2e binding (204)" '[ "$CODE" = 204 ]'
+pub amq.topic a.b x
+check "no route once the e2e binding is gone" 'has "{\"routed\":false}"'
+
 # connections, channels and consumers of two live clients, then closed through the API
 consume() {
     (timeout 60 amqp-consume --server 127.0.0.1 --port "$PORT" -q mq -p 3 cat >/dev/null \
