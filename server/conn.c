@@ -151,6 +151,7 @@ wr_conn_destroy(struct wr_conn *c)
     event_free(c->flush_ev);
     bufferevent_free(c->bev);
     free(c->tls_identity);
+    free(c->client_props);
     wr_route_free(&c->route);
     free(c);
 }
@@ -605,6 +606,9 @@ wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out)
             .heartbeat = c->heartbeat,
             .tls = c->tls_identity != NULL,
             .connected_at = c->connected_at,
+            .client_props = c->client_props,
+            .client_props_len = c->client_props_len,
+            .auth_mechanism = c->auth_mechanism ? c->auth_mechanism : "",
     };
 }
 

@@ -41,7 +41,10 @@ struct wr_conn_info {
     uint16_t peer_port, channel_max, heartbeat;
     uint32_t channels, frame_max;
     bool tls;
-    int64_t connected_at; /* ms since the epoch */
+    int64_t connected_at;        /* ms since the epoch */
+    const uint8_t *client_props; /* AMQP table contents; len 0 before start-ok */
+    size_t client_props_len;
+    const char *auth_mechanism; /* "" before login */
 };
 void wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out);
 /* The address and port the client connected to (RabbitMQ's "host" and "port"). */

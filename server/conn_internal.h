@@ -121,6 +121,9 @@ struct wr_conn {
     uint16_t channel_max;
     uint16_t heartbeat;
     bool cap_cancel_notify, cap_blocked, cap_auth_failure_close;
+    uint8_t *client_props; /* start-ok's client-properties table, for the management API */
+    uint32_t client_props_len;
+    const char *auth_mechanism; /* a static string once logged in */
     /* timers and liveness */
     struct event *handshake_timer;
     struct event *heartbeat_timer;

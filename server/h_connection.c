@@ -6,6 +6,7 @@
 #include "amqp/frame.h"
 #include "amqp/table.h"
 #include "server/broker.h"
+#include "server/mem.h"
 #include "server/settings.h"
 #include "server/user.h"
 #include "server/vhost.h"
@@ -14,6 +15,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void wr_conn_start_handshake(struct wr_conn *c);
@@ -167,6 +169,14 @@ wr_start_ok(struct wr_conn *c, const struct wr_m_connection_start_ok *m)
     bool external = c->tls_identity != NULL && wr_bytes_eq_str(m->mechanism, "EXTERNAL");
 
     wr_read_client_caps(c, m->client_properties);
+    free(c->client_props);
+    c->client_props = wr_xmalloc(m->client_properties.len + 1);
+    memcpy(c->client_props, m->client_properties.ptr, m->client_properties.len);
+    c->client_props_len = m->client_properties.len;
+    c->auth_mechanism = external                                    ? "EXTERNAL"
+                        : wr_bytes_eq_str(m->mechanism, "PLAIN")    ? "PLAIN"
+                        : wr_bytes_eq_str(m->mechanism, "AMQPLAIN") ? "AMQPLAIN"
+                                                                    : "";
     if (external)
         c->user = wr_sasl_external(c);
     else if (wr_bytes_eq_str(m->mechanism, "EXTERNAL"))

@@ -7,6 +7,7 @@
 #include "server/channel.h"
 #include "server/conn.h"
 #include "server/hmap.h"
+#include "server/json_table.h"
 #include "server/mgmt_internal.h"
 #include "server/queue.h"
 #include "server/user.h"
@@ -47,8 +48,10 @@ mgmt_json_conn(const struct wr_conn *c, const struct mgmt_req *r)
     wr_conn_info(c, &i);
     mgmt_conn_name(c, &i, name, sizeof(name));
     wr_conn_local_addr(c, host, sizeof(host), &port);
-    return json_pack("{s:i, s:i, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:s, s:i, "
-                     "s:s, s:s, s:s, s:s}",
+    return json_pack("{s:s, s:o, s:i, s:i, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:s, "
+                     "s:i, s:s, s:s, s:s, s:s}",
+                     "auth_mechanism", i.auth_mechanism, "client_properties",
+                     wr_json_from_table((struct wr_bytes){i.client_props, i.client_props_len}),
                      "channel_max", i.channel_max, "channels", i.channels, "connected_at",
                      (json_int_t)i.connected_at, "frame_max", i.frame_max, "host", host, "name",
                      name, "node", mgmt_node_name(), "peer_host", i.peer_host, "peer_port",

@@ -323,6 +323,7 @@ api /api/consumers/%2F
 check "consumers of a vhost" '[ "$CODE" = 200 ] && [ "$(grep -o consumer_tag "$DIR/body" | wc -l)" = 2 ]'
 api /api/connections
 check "connections listed" '[ "$CODE" = 200 ] && has "\"protocol\":\"AMQP 0-9-1\"" && has "\"port\":$PORT" && [ "$(grep -o "\"name\":" "$DIR/body" | wc -l)" = 2 ]'
+check "connections carry the login mechanism and the client's properties" 'has "\"auth_mechanism\":\"PLAIN\",\"client_properties\":{\"product\":\"rabbitmq-c\""'
 conns=$(grep -o '"name":"[^"]*"' "$DIR/body" | sed 's/"name":"//; s/"$//')
 enc() { sed 's/:/%3A/g; s/ /%20/g; s/>/%3E/g; s/(/%28/g; s/)/%29/g' <<<"$1"; }
 C1=$(enc "$(sed -n 1p <<<"$conns")") C2=$(enc "$(sed -n 2p <<<"$conns")")
