@@ -268,6 +268,20 @@ mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg)
             cb(r, val, arg);
 }
 
+bool
+mgmt_visit_vhost_arg(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg)
+{
+    struct wr_vhost *vh = NULL;
+
+    if (r->nseg == 3 && (vh = mgmt_vhost_arg(r, 0)) == NULL)
+        return false;
+    if (vh != NULL)
+        cb(r, vh, arg);
+    else
+        mgmt_foreach_vhost(r, cb, arg);
+    return true;
+}
+
 /* RabbitMQ answers a refused resource permission as a failed login, whatever the resource. */
 bool
 mgmt_perm(struct mgmt_req *r, const char *vhost, enum wr_perm_kind kind, const char *name)

@@ -306,16 +306,12 @@ void
 mgmt_api_consumers(struct mgmt_req *r)
 {
     struct mgmt_cons_walk w = {NULL, NULL, 0};
-    struct wr_vhost *vh = NULL;
 
-    if (r->nseg == 3 && (vh = mgmt_vhost_arg(r, 0)) == NULL)
-        return;
     w.arr = json_array();
-    if (vh != NULL)
-        mgmt_consumers_of(r, vh, &w);
+    if (mgmt_visit_vhost_arg(r, mgmt_consumers_of, &w))
+        mgmt_reply_json(r, 200, w.arr);
     else
-        mgmt_foreach_vhost(r, mgmt_consumers_of, &w);
-    mgmt_reply_json(r, 200, w.arr);
+        json_decref(w.arr);
 }
 
 /* ---- one channel -------------------------------------------------------------------------- */

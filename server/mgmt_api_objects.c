@@ -31,17 +31,12 @@ mgmt_queues_of(struct mgmt_req *r, struct wr_vhost *vh, void *arg)
 void
 mgmt_api_queues(struct mgmt_req *r)
 {
-    struct wr_vhost *vh = NULL;
-    json_t *arr;
+    json_t *arr = json_array();
 
-    if (r->nseg == 3 && (vh = mgmt_vhost_arg(r, 0)) == NULL)
-        return;
-    arr = json_array();
-    if (vh != NULL)
-        mgmt_queues_of(r, vh, arr);
+    if (mgmt_visit_vhost_arg(r, mgmt_queues_of, arr))
+        mgmt_reply_json(r, 200, arr);
     else
-        mgmt_foreach_vhost(r, mgmt_queues_of, arr);
-    mgmt_reply_json(r, 200, arr);
+        json_decref(arr);
 }
 
 /* The queue named by arg[1] in the vhost arg[0], or NULL after replying 404. */
@@ -118,17 +113,12 @@ mgmt_exchanges_of(struct mgmt_req *r, struct wr_vhost *vh, void *arg)
 void
 mgmt_api_exchanges(struct mgmt_req *r)
 {
-    struct wr_vhost *vh = NULL;
-    json_t *arr;
+    json_t *arr = json_array();
 
-    if (r->nseg == 3 && (vh = mgmt_vhost_arg(r, 0)) == NULL)
-        return;
-    arr = json_array();
-    if (vh != NULL)
-        mgmt_exchanges_of(r, vh, arr);
+    if (mgmt_visit_vhost_arg(r, mgmt_exchanges_of, arr))
+        mgmt_reply_json(r, 200, arr);
     else
-        mgmt_foreach_vhost(r, mgmt_exchanges_of, arr);
-    mgmt_reply_json(r, 200, arr);
+        json_decref(arr);
 }
 
 /* The default exchange has no name to put in a URL: RabbitMQ calls it amq.default there. */
@@ -161,15 +151,10 @@ mgmt_bindings_of(struct mgmt_req *r, struct wr_vhost *vh, void *arg)
 void
 mgmt_api_bindings(struct mgmt_req *r)
 {
-    struct wr_vhost *vh = NULL;
-    json_t *arr;
+    json_t *arr = json_array();
 
-    if (r->nseg == 3 && (vh = mgmt_vhost_arg(r, 0)) == NULL)
-        return;
-    arr = json_array();
-    if (vh != NULL)
-        mgmt_bindings_of(r, vh, arr);
+    if (mgmt_visit_vhost_arg(r, mgmt_bindings_of, arr))
+        mgmt_reply_json(r, 200, arr);
     else
-        mgmt_foreach_vhost(r, mgmt_bindings_of, arr);
-    mgmt_reply_json(r, 200, arr);
+        json_decref(arr);
 }

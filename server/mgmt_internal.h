@@ -73,9 +73,12 @@ struct wr_vhost *mgmt_vhost_write_arg(struct mgmt_req *r, int i);
 bool mgmt_perm(struct mgmt_req *r, const char *vhost, enum wr_perm_kind kind, const char *name);
 /* "warren@host", as warrenctl names the node. */
 const char *mgmt_node_name(void);
-/* Calls cb for every vhost r may see (all when vhost is NULL, else that one if visible). */
+/* Calls cb for every vhost r may see. */
 typedef void mgmt_vhost_visit(struct mgmt_req *r, struct wr_vhost *vh, void *arg);
 void mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
+/* For listings under /api/{kind}[/{vhost}]: calls cb for the vhost the URL names, or for every
+ * vhost r may see when it names none; false after replying 404 for a missing vhost. */
+bool mgmt_visit_vhost_arg(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
 
 /* mgmt_json.c: objects in rabbitmq_management's shapes; each returns a new reference. */
 json_t *mgmt_json_tags(const char *tags);
