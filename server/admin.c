@@ -7,6 +7,7 @@
 #include "server/broker.h"
 #include "server/conn.h"
 #include "server/defs.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/policy.h"
@@ -29,6 +30,21 @@ wr_admin_add_vhost(struct wr_broker *b, const char *name, char *err, size_t errc
     wr_hmap_put(vhosts, name, strlen(name), wr_vhost_new(b, name));
     wr_defs_vhost(b, name, true);
     wr_log(WR_LOG_INFO, "added vhost '%s'", name);
+    return 0;
+}
+
+int
+wr_admin_set_vhost_metadata(struct wr_broker *b, const char *name, const char *description,
+                            const char *tags, char *err, size_t errcap)
+{
+    struct wr_vhost *vh = wr_hmap_get(wr_broker_vhosts(b), name, strlen(name));
+
+    if (vh == NULL) {
+        snprintf(err, errcap, "Virtual host '%s' does not exist", name);
+        return -1;
+    }
+    wr_vhost_set_metadata(vh, description, tags);
+    wr_defs_vhost_metadata(b, name, description, tags);
     return 0;
 }
 
@@ -184,6 +200,7 @@ wr_admin_clear_all(struct wr_broker *b)
     void *val;
 
     wr_policy_clear_vhost(b, NULL);
+    wr_gparams_clear_all(wr_broker_gparams(b));
     for (;;) {
         wr_hmap_iter_init(wr_broker_vhosts(b), &it);
         if (!wr_hmap_next(&it, &key, &len, &val))

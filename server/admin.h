@@ -15,6 +15,9 @@ struct wr_broker;
 int wr_admin_add_vhost(struct wr_broker *b, const char *name, char *err, size_t errcap);
 /* Closes the vhost's connections (320 CONNECTION_FORCED) and deletes everything in it. */
 int wr_admin_delete_vhost(struct wr_broker *b, const char *name, char *err, size_t errcap);
+/* Replaces the vhost's description and tags (comma-separated). */
+int wr_admin_set_vhost_metadata(struct wr_broker *b, const char *name, const char *description,
+                                const char *tags, char *err, size_t errcap);
 
 int wr_admin_add_user(struct wr_broker *b, const char *name, const char *password, char *err,
                       size_t errcap);

@@ -9,6 +9,7 @@
 #include "server/ctl.h"
 #include "server/definitions.h"
 #include "server/defs.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #define WR_MAX_LISTENERS (2 * WR_MAX_BINDS) /* AMQP and amqps on each address */
 
@@ -42,12 +44,14 @@ struct wr_broker {
     struct wr_hmap *users;
     struct wr_hmap *conns; /* struct wr_conn * (as bytes) -> itself */
     struct wr_hmap *replies;
-    struct wr_hmap *qids; /* durable queue id -> struct wr_queue * */
+    struct wr_hmap *qids;      /* durable queue id -> struct wr_queue * */
+    int amqp_port, amqps_port; /* bound, -1 = off */
     uint64_t next_qid;
     struct wr_persist *persist;
     struct wr_defs *defs;
     struct wr_alarms *alarms;
     struct wr_policies *policies;
+    struct wr_gparams *gparams;
     struct event *ack_timer;
     struct wr_ctl *ctl;
     struct wr_mgmt *mgmt;
@@ -63,6 +67,7 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
 {
     struct wr_broker *b = wr_xcalloc(1, sizeof(*b));
     struct wr_user *u;
+    struct wr_vhost *vh;
 
     b->base = base;
     b->cfg = cfg;
@@ -72,9 +77,12 @@ wr_broker_new(struct event_base *base, const struct wr_config *cfg)
     b->replies = wr_hmap_new();
     b->qids = wr_hmap_new();
     b->policies = wr_policies_new();
+    b->gparams = wr_gparams_new();
     b->next_qid = 1;
-    wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost),
-                wr_vhost_new(b, cfg->default_vhost));
+    b->amqp_port = b->amqps_port = -1;
+    vh = wr_vhost_new(b, cfg->default_vhost);
+    wr_vhost_set_metadata(vh, "Default virtual host", "");
+    wr_hmap_put(b->vhosts, cfg->default_vhost, strlen(cfg->default_vhost), vh);
     u = wr_user_new(cfg->default_user, cfg->default_pass);
     /* A-02/C-15: the stock guest account may only log in from loopback */
     wr_user_set_loopback_only(u,
@@ -226,6 +234,8 @@ wr_broker_start(struct wr_broker *b)
         return -1;
     if (b->cfg->tls_port >= 0 && (tls_port = wr_broker_listen(b, b->cfg->tls_port, true)) < 0)
         return -1;
+    b->amqp_port = port;
+    b->amqps_port = tls_port;
     if (b->cfg->connection_max == 0)
         wr_broker_pause_listeners(b, true);
     b->ctl = wr_ctl_open(b);
@@ -291,6 +301,7 @@ wr_broker_free(struct wr_broker *b)
     wr_defs_close(b->defs);
     wr_alarms_free(b->alarms);
     wr_policies_free(b->policies);
+    wr_gparams_free(b->gparams);
     if (b->ack_timer)
         event_free(b->ack_timer);
     for (size_t i = 0; i < b->nretired; i++)
@@ -437,6 +448,38 @@ wr_broker_retire_user(struct wr_broker *b, struct wr_user *u)
 {
     b->retired = wr_xrealloc(b->retired, (b->nretired + 1) * sizeof(*b->retired));
     b->retired[b->nretired++] = u;
+}
+
+struct wr_mgmt *
+wr_broker_mgmt(const struct wr_broker *b)
+{
+    return b->mgmt;
+}
+
+int
+wr_broker_amqp_port(const struct wr_broker *b, bool tls)
+{
+    return tls ? b->amqps_port : b->amqp_port;
+}
+
+const char *
+wr_node_name(void)
+{
+    static char node[300];
+    char host[256] = "localhost";
+
+    if (node[0] == '\0') {
+        if (gethostname(host, sizeof(host) - 1) == 0)
+            host[strcspn(host, ".")] = '\0';
+        snprintf(node, sizeof(node), "warren@%s", host);
+    }
+    return node;
+}
+
+struct wr_gparams *
+wr_broker_gparams(const struct wr_broker *b)
+{
+    return b->gparams;
 }
 
 struct wr_policies *

@@ -18,6 +18,8 @@ struct wr_defs;
 struct wr_hmap;
 struct wr_alarms;
 struct wr_policies;
+struct wr_gparams;
+struct wr_mgmt;
 
 struct wr_broker;
 
@@ -52,6 +54,12 @@ void wr_broker_qid_remove(struct wr_broker *b, uint64_t qid);
 void wr_broker_retire_user(struct wr_broker *b, struct wr_user *u);
 /* Policies and operator policies of every vhost. */
 struct wr_policies *wr_broker_policies(const struct wr_broker *b);
+struct wr_gparams *wr_broker_gparams(const struct wr_broker *b);
+struct wr_mgmt *wr_broker_mgmt(const struct wr_broker *b);
+/* The bound AMQP (tls false) or amqps port, -1 when that listener is off. */
+int wr_broker_amqp_port(const struct wr_broker *b, bool tls);
+/* "warren@<short host name>", RabbitMQ's node name shape, as warrenctl and the API show it. */
+const char *wr_node_name(void);
 /* Resource alarms (NULL before start), and the hook alarm.c calls when they change. */
 struct wr_alarms *wr_broker_alarms(const struct wr_broker *b);
 void wr_broker_alarms_changed(struct wr_broker *b, unsigned bits);

@@ -91,6 +91,43 @@ wr_conn_accept(struct wr_broker *b, int fd, const struct sockaddr *peer, int ple
     return wr_conn_accept_bev(b, bev, peer, plen, NULL);
 }
 
+/* The input buffer grows only by socket reads and the output shrinks only by writes, so their
+ * change callbacks count both, without a syscall or a hook in the read and write paths. */
+static void
+wr_conn_in_counted(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct wr_conn *c = arg;
+
+    (void)buf;
+    if (info->n_added > 0) {
+        c->recv_oct += info->n_added;
+        c->recv_cnt++;
+    }
+}
+
+static void
+wr_conn_out_counted(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct wr_conn *c = arg;
+
+    (void)buf;
+    if (info->n_deleted > 0) {
+        c->send_oct += info->n_deleted;
+        c->send_cnt++;
+    }
+}
+
+void
+wr_conn_sample_rates(struct wr_conn *c, double secs)
+{
+    if (secs <= 0)
+        return;
+    c->recv_rate = (double)(c->recv_oct - c->sampled_recv) / secs;
+    c->send_rate = (double)(c->send_oct - c->sampled_send) / secs;
+    c->sampled_recv = c->recv_oct;
+    c->sampled_send = c->send_oct;
+}
+
 struct wr_conn *
 wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr *peer,
                    int plen, char *tls_identity)
@@ -112,6 +149,8 @@ wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct so
     c->connected_at = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
     c->bev = bev;
     c->tls_identity = tls_identity;
+    c->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), wr_conn_in_counted, c);
+    c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), wr_conn_out_counted, c);
     bufferevent_setcb(c->bev, wr_conn_readcb, wr_conn_writecb, wr_conn_eventcb, c);
     bufferevent_setwatermark(c->bev, EV_WRITE, WR_OUT_LOW, 0);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -149,6 +188,8 @@ wr_conn_destroy(struct wr_conn *c)
     if (c->close_timer)
         event_free(c->close_timer);
     event_free(c->flush_ev);
+    evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
+    evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     bufferevent_free(c->bev);
     free(c->tls_identity);
     free(c->client_props);
@@ -604,11 +645,18 @@ wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out)
             .frame_max = c->frame_max,
             .channel_max = c->channel_max,
             .heartbeat = c->heartbeat,
-            .tls = c->tls_identity != NULL,
+            .bev = c->bev,
             .connected_at = c->connected_at,
             .client_props = c->client_props,
             .client_props_len = c->client_props_len,
             .auth_mechanism = c->auth_mechanism ? c->auth_mechanism : "",
+            .recv_oct = c->recv_oct,
+            .recv_cnt = c->recv_cnt,
+            .send_oct = c->send_oct,
+            .send_cnt = c->send_cnt,
+            .send_pend = evbuffer_get_length(bufferevent_get_output(c->bev)),
+            .recv_rate = c->recv_rate,
+            .send_rate = c->send_rate,
     };
 }
 

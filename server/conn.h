@@ -40,13 +40,17 @@ struct wr_conn_info {
     const char *peer, *peer_host, *user, *vhost, *state;
     uint16_t peer_port, channel_max, heartbeat;
     uint32_t channels, frame_max;
-    bool tls;
     int64_t connected_at;        /* ms since the epoch */
     const uint8_t *client_props; /* AMQP table contents; len 0 before start-ok */
     size_t client_props_len;
     const char *auth_mechanism; /* "" before login */
+    uint64_t recv_oct, recv_cnt, send_oct, send_cnt, send_pend;
+    struct bufferevent *bev;     /* for the TLS session's details (tls.h) */
+    double recv_rate, send_rate; /* bytes per second between the last two samples */
 };
 void wr_conn_info(const struct wr_conn *c, struct wr_conn_info *out);
+/* Takes a traffic sample, secs after the previous one (the management sampler's period). */
+void wr_conn_sample_rates(struct wr_conn *c, double secs);
 /* The address and port the client connected to (RabbitMQ's "host" and "port"). */
 void wr_conn_local_addr(const struct wr_conn *c, char *host, size_t cap, uint16_t *port);
 struct wr_channel_info {

@@ -152,6 +152,11 @@ struct wr_conn {
     bool free_pending;
     struct wr_route route; /* reusable routing target vector */
     char *tls_identity;    /* verified client certificate's name; EXTERNAL offered iff set */
+    /* traffic, as RabbitMQ's recv_oct/recv_cnt/send_oct/send_cnt, and its sampled rates */
+    uint64_t recv_oct, recv_cnt, send_oct, send_cnt;
+    uint64_t sampled_recv, sampled_send;
+    double recv_rate, send_rate;
+    struct evbuffer_cb_entry *in_cb, *out_cb;
 };
 
 #define WR_OUT_HIGH (1024 * 1024)

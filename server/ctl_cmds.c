@@ -10,6 +10,7 @@
 #include "server/broker.h"
 #include "server/ctl_internal.h"
 #include "server/hmap.h"
+#include "server/json_table.h"
 #include "server/policy.h"
 #include "server/queue.h"
 #include "server/settings.h"
@@ -99,6 +100,11 @@ static const struct wr_ctl_cmd wr_ctl_cmds[] = {
          NULL},
         {"clear_vhost_limits", VH, 0, 0, wr_ctl_clear_vhost_limits, NULL, NULL},
         {"list_vhost_limits", VH, 0, 0, wr_ctl_list_vhost_limits, NULL, NULL},
+        {"set_global_parameter", "<name> <value>", 2, 2, wr_ctl_set_global_parameter, NULL, NULL},
+        {"clear_global_parameter", "<name>", 1, 1, wr_ctl_clear_global_parameter, NULL, NULL},
+        {"list_global_parameters", "[--no-table-headers]", 0, 0, wr_ctl_list_global_parameters,
+         wr_ctl_gparam_cols, "name value"},
+        {"set_cluster_name", "<name>", 1, 1, wr_ctl_set_cluster_name, NULL, NULL},
         {"set_user_limits", "<username> <definition>", 2, 2, wr_ctl_set_user_limits, NULL, NULL},
         {"clear_user_limits", "<username> <limit>", 2, 2, wr_ctl_clear_user_limits, NULL, NULL},
         {"list_user_limits", "[--user <username>]", 0, 0, wr_ctl_list_user_limits, NULL, NULL},
@@ -138,20 +144,6 @@ wr_ctl_fail(struct wr_ctl_req *r, int code, const char *fmt, ...)
     va_end(ap);
     evbuffer_add(r->err, "\n", 1);
     return code;
-}
-
-const char *
-wr_ctl_node_name(void)
-{
-    static char node[300];
-    char host[256] = "localhost";
-
-    if (node[0] == '\0') {
-        if (gethostname(host, sizeof(host) - 1) == 0)
-            host[strcspn(host, ".")] = '\0';
-        snprintf(node, sizeof(node), "warren@%s", host);
-    }
-    return node;
 }
 
 static int wr_ctl_usage_error(struct wr_ctl_req *r, const char *fmt, ...)
@@ -225,6 +217,13 @@ wr_ctl_option(struct wr_ctl_opts *o, int argc, char **argv, int *i)
         o->apply_to = v;
     else if ((v = wr_ctl_flag_value(argc, argv, i, "--user", "--user")) != NULL)
         o->user = v;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--description", "--description")) != NULL)
+        o->description = v;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--tags", "--tags")) != NULL)
+        o->tags = v;
+    else if ((v = wr_ctl_flag_value(argc, argv, i, "--default-queue-type",
+                                    "--default-queue-type")) != NULL)
+        ; /* RabbitMQ 3.10 does not keep it either (its API shows "undefined") */
     else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
         o->quiet = true;
     else if (strcmp(a, "-s") == 0 || strcmp(a, "--silent") == 0)
@@ -252,6 +251,7 @@ wr_ctl_parse(struct wr_ctl_opts *o, int argc, char **argv, char **pos, int *npos
     o->priority = NULL;
     o->apply_to = "all";
     o->user = "guest";
+    o->description = o->tags = "";
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -356,7 +356,7 @@ wr_ctl_status(struct wr_ctl_req *r)
 {
     struct wr_alarms *a = wr_broker_alarms(r->b);
     unsigned bits = a ? wr_alarms_active(a) : 0;
-    const char *node = wr_ctl_node_name();
+    const char *node = wr_node_name();
 
     wr_ctl_info(r, "Status of node %s ...", node);
     evbuffer_add_printf(r->out,
@@ -387,7 +387,7 @@ wr_ctl_await_startup(struct wr_ctl_req *r)
 static int
 wr_ctl_stop(struct wr_ctl_req *r)
 {
-    wr_ctl_info(r, "Stopping and halting node %s ...", wr_ctl_node_name());
+    wr_ctl_info(r, "Stopping and halting node %s ...", wr_node_name());
     r->stop = 1;
     return 0;
 }
@@ -406,18 +406,23 @@ wr_ctl_user_exists(struct wr_ctl_req *r, const char *name)
     return wr_broker_user(r->b, name, strlen(name)) != NULL;
 }
 
-/* add_vhost of an existing vhost succeeds quietly in rabbitmqctl 3.10 */
+/* add_vhost of an existing vhost succeeds quietly in rabbitmqctl 3.10, metadata unchanged */
 static int
 wr_ctl_add_vhost(struct wr_ctl_req *r)
 {
-    char err[512];
+    json_t *tags = json_string(r->o.tags);
+    char err[512], *t = wr_json_tags_join(tags, ',');
+    int rc = 0;
 
     wr_ctl_info(r, "Adding vhost \"%s\" ...", r->argv[0]);
-    if (wr_ctl_vhost_exists(r, r->argv[0]))
-        return 0;
-    if (wr_admin_add_vhost(r->b, r->argv[0], err, sizeof(err)) < 0)
-        return wr_ctl_fail(r, WR_CTL_SOFTWARE, "%s", err);
-    return 0;
+    if (!wr_ctl_vhost_exists(r, r->argv[0]) &&
+        (wr_admin_add_vhost(r->b, r->argv[0], err, sizeof(err)) < 0 ||
+         wr_admin_set_vhost_metadata(r->b, r->argv[0], r->o.description, t ? t : "", err,
+                                     sizeof(err)) < 0))
+        rc = wr_ctl_fail(r, WR_CTL_SOFTWARE, "%s", err);
+    free(t);
+    json_decref(tags);
+    return rc;
 }
 
 static int
@@ -704,7 +709,7 @@ wr_ctl_set_vm_memory_high_watermark(struct wr_ctl_req *r)
             return wr_ctl_bad_argument(r, ".");
         if (wr_config_parse_bytes(r->argv[1], &bytes) < 0)
             return wr_ctl_bad_argument(r, ": Invalid units.");
-        wr_ctl_info(r, "Setting memory threshold on %s to %s bytes ...", wr_ctl_node_name(),
+        wr_ctl_info(r, "Setting memory threshold on %s to %s bytes ...", wr_node_name(),
                     r->argv[1]);
         wr_admin_set_memory_watermark(r->b, 0, bytes);
         return 0;
@@ -713,7 +718,7 @@ wr_ctl_set_vm_memory_high_watermark(struct wr_ctl_req *r)
         return wr_ctl_bad_argument(r, ".");
     if (f < 0 || f > 1)
         return wr_ctl_bad_argument(r, ": The threshold should be a fraction between 0.0 and 1.0");
-    wr_ctl_info(r, "Setting memory threshold on %s to %s ...", wr_ctl_node_name(), r->argv[0]);
+    wr_ctl_info(r, "Setting memory threshold on %s to %s ...", wr_node_name(), r->argv[0]);
     wr_admin_set_memory_watermark(r->b, f, 0);
     return 0;
 }
@@ -736,13 +741,13 @@ wr_ctl_set_disk_free_limit(struct wr_ctl_req *r)
         if (strcmp(r->argv[0], "mem_relative") != 0 || wr_ctl_fraction(r->argv[1], &f) < 0 || f < 0)
             return wr_ctl_bad_argument(r, ".");
         wr_ctl_info(r, "Setting disk free limit on %s to %s times the total RAM ...",
-                    wr_ctl_node_name(), r->argv[1]);
+                    wr_node_name(), r->argv[1]);
         wr_admin_set_disk_free_limit(r->b, (uint64_t)(f * (double)wr_ctl_total_ram()));
         return 0;
     }
     if (wr_config_parse_bytes(r->argv[0], &bytes) < 0)
         return wr_ctl_bad_argument(r, ".");
-    wr_ctl_info(r, "Setting disk free limit on %s to %s bytes ...", wr_ctl_node_name(), r->argv[0]);
+    wr_ctl_info(r, "Setting disk free limit on %s to %s bytes ...", wr_node_name(), r->argv[0]);
     wr_admin_set_disk_free_limit(r->b, bytes);
     return 0;
 }

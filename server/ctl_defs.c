@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* warrenctl's definitions and limits commands: export_definitions / import_definitions (the
  * client reads and writes the files; the broker sees JSON), set/clear_vhost_limits and
- * set/clear_user_limits. */
+ * set/clear_user_limits, global parameters. */
 #include "amqp/spec.h"
 #include "server/admin.h"
 #include "server/broker.h"
@@ -9,11 +9,14 @@
 #include "server/ctl.h"
 #include "server/ctl_internal.h"
 #include "server/definitions.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
+#include "server/mem.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
 #include <event2/buffer.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +25,11 @@
 int
 wr_ctl_export_definitions(struct wr_ctl_req *r)
 {
-    char *json = wr_definitions_export(r->b);
+    char *json = wr_definitions_export(r->b, true);
 
     if (json == NULL)
         return wr_ctl_fail(r, WR_CTL_SOFTWARE, "could not export definitions");
-    evbuffer_add_printf(r->out, "%s\n", json);
+    evbuffer_add(r->out, json, strlen(json));
     free(json);
     return 0;
 }
@@ -181,7 +184,7 @@ wr_ctl_close_one(struct wr_ctl_close *k, struct wr_conn *c)
     char name[200];
 
     wr_conn_info(c, &i);
-    snprintf(name, sizeof(name), "%s -> %s", i.peer, wr_ctl_node_name());
+    snprintf(name, sizeof(name), "%s -> %s", i.peer, wr_node_name());
     if (k->name != NULL && strcmp(k->name, name) != 0 && strcmp(k->name, i.peer) != 0)
         return;
     if (k->vhost != NULL && strcmp(k->vhost, i.vhost) != 0)
@@ -323,4 +326,44 @@ wr_ctl_list_user_topic_permissions(struct wr_ctl_req *r)
         evbuffer_add_printf(r->out, "%s\t%s\t%s\t%s\n", p->vhost, p->exchange, p->write, p->read);
     }
     return 0;
+}
+
+/* ---- global parameters --------------------------------------------------------------------- */
+
+int
+wr_ctl_set_global_parameter(struct wr_ctl_req *r)
+{
+    char err[300];
+
+    wr_ctl_info(r, "Setting global runtime parameter \"%s\" to \"%s\" ...", r->argv[0], r->argv[1]);
+    if (wr_gparam_set(r->b, r->argv[0], r->argv[1], err, sizeof(err)) < 0)
+        return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "%s", err);
+    return 0;
+}
+
+int
+wr_ctl_clear_global_parameter(struct wr_ctl_req *r)
+{
+    char err[300];
+
+    wr_ctl_info(r, "Clearing global runtime parameter \"%s\" ...", r->argv[0]);
+    if (wr_gparam_clear(r->b, r->argv[0], err, sizeof(err)) < 0)
+        return wr_ctl_fail(r, WR_CTL_UNAVAILABLE, "%s", err);
+    return 0;
+}
+
+/* rabbitmqctl keeps the name as a JSON string in the cluster_name parameter */
+int
+wr_ctl_set_cluster_name(struct wr_ctl_req *r)
+{
+    json_t *s = json_string(r->argv[0]);
+    char *text = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL, err[300];
+    int rc = 0;
+
+    wr_ctl_info(r, "Setting cluster name to %s ...", r->argv[0]);
+    if (text == NULL || wr_gparam_set(r->b, "cluster_name", text, err, sizeof(err)) < 0)
+        rc = wr_ctl_fail(r, WR_CTL_DATAERR, "invalid cluster name");
+    free(text);
+    json_decref(s);
+    return rc;
 }

@@ -23,6 +23,7 @@ struct wr_ctl_opts {
     bool if_empty, if_unused;
     const char *priority, *apply_to; /* set_policy's --priority (NULL = 0) and --apply-to */
     const char *user;                /* list_user_limits --user; "guest" by default */
+    const char *description, *tags;  /* add_vhost's metadata; tags comma-separated */
 };
 
 struct wr_ctl_cmd;
@@ -79,10 +80,11 @@ struct wr_ctl_cmd {
 /* The list commands (ctl_list.c), referenced from the command table. */
 extern const struct wr_ctl_col wr_ctl_queue_cols[], wr_ctl_exchange_cols[], wr_ctl_binding_cols[],
         wr_ctl_vhost_cols[], wr_ctl_user_cols[], wr_ctl_perm_cols[], wr_ctl_conn_cols[],
-        wr_ctl_chan_cols[], wr_ctl_consumer_cols[], wr_ctl_policy_cols[];
+        wr_ctl_chan_cols[], wr_ctl_consumer_cols[], wr_ctl_policy_cols[], wr_ctl_gparam_cols[];
 wr_ctl_handler wr_ctl_list_queues, wr_ctl_list_exchanges, wr_ctl_list_bindings, wr_ctl_list_vhosts,
         wr_ctl_list_users, wr_ctl_list_permissions, wr_ctl_list_connections, wr_ctl_list_channels,
-        wr_ctl_list_consumers, wr_ctl_list_policies, wr_ctl_list_operator_policies;
+        wr_ctl_list_consumers, wr_ctl_list_policies, wr_ctl_list_operator_policies,
+        wr_ctl_list_global_parameters;
 
 /* Definitions and limits (ctl_defs.c). */
 wr_ctl_handler wr_ctl_export_definitions, wr_ctl_import_definitions, wr_ctl_set_vhost_limits,
@@ -90,7 +92,8 @@ wr_ctl_handler wr_ctl_export_definitions, wr_ctl_import_definitions, wr_ctl_set_
         wr_ctl_clear_user_limits, wr_ctl_authenticate_user, wr_ctl_close_connection,
         wr_ctl_close_all_connections, wr_ctl_set_topic_permissions, wr_ctl_clear_topic_permissions,
         wr_ctl_list_topic_permissions, wr_ctl_list_user_permissions,
-        wr_ctl_list_user_topic_permissions, wr_ctl_list_user_limits;
+        wr_ctl_list_user_topic_permissions, wr_ctl_list_user_limits, wr_ctl_set_global_parameter,
+        wr_ctl_clear_global_parameter, wr_ctl_set_cluster_name;
 
 /* Output helpers (ctl_cmds.c). info is suppressed by -q and by the JSON formatter. */
 void wr_ctl_info(struct wr_ctl_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,8 +102,6 @@ int wr_ctl_fail(struct wr_ctl_req *r, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Records when the control channel opened (the broker's start), for status's uptime. */
 void wr_ctl_mark_started(void);
-/* "warren@<short host name>", RabbitMQ's node name shape. */
-const char *wr_ctl_node_name(void);
 
 /* The table writer: begin resolves the info keys (r->argv or the command's defaults, already
  * validated by wr_ctl_run), row prints one object, end closes a JSON array. The header line

@@ -10,10 +10,12 @@
 #include "server/conn.h"
 #include "server/ctl_internal.h"
 #include "server/exchange.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
 #include "server/mem.h"
 #include "server/policy.h"
 #include "server/queue.h"
+#include "server/tls.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -771,17 +773,22 @@ wr_vh_name(const void *vh, struct wr_ctl_val *v)
 }
 
 static void
+wr_vh_description(const void *vh, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, wr_vhost_description(vh));
+}
+
+static void
 wr_vh_tags(const void *vh, struct wr_ctl_val *v)
 {
-    (void)vh;
     v->type = WR_CTL_V_TAGS;
-    v->s = "";
+    v->s = wr_vhost_tags(vh);
 }
 
 const struct wr_ctl_col wr_ctl_vhost_cols[] = {
         {"name", wr_vh_name},
         {"tracing", wr_ctl_false},
-        {"description", wr_ctl_empty},
+        {"description", wr_vh_description},
         {"tags", wr_vh_tags},
         {NULL, NULL},
 };
@@ -1010,6 +1017,61 @@ wr_ctl_list_operator_policies(struct wr_ctl_req *r)
     return wr_ctl_list_policy_rows(r, true);
 }
 
+/* ---- global parameters --------------------------------------------------------------------- */
+
+struct wr_ctl_gparam_row {
+    const char *name, *value;
+};
+
+struct wr_ctl_gparam_rows {
+    struct wr_ctl_gparam_row *v;
+    size_t n;
+};
+
+static void
+wr_ctl_gparam_collect(const char *name, const char *value_json, void *arg)
+{
+    struct wr_ctl_gparam_rows *rows = arg;
+
+    rows->v = wr_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
+    rows->v[rows->n++] = (struct wr_ctl_gparam_row){name, value_json};
+}
+
+static void
+wr_gp_name(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_gparam_row *)row)->name);
+}
+
+/* the value is JSON text, printed as is in TSV and as a JSON string by --formatter json */
+static void
+wr_gp_value(const void *row, struct wr_ctl_val *v)
+{
+    wr_ctl_cstr(v, ((const struct wr_ctl_gparam_row *)row)->value);
+}
+
+const struct wr_ctl_col wr_ctl_gparam_cols[] = {
+        {"name", wr_gp_name},
+        {"value", wr_gp_value},
+        {NULL, NULL},
+};
+
+int
+wr_ctl_list_global_parameters(struct wr_ctl_req *r)
+{
+    struct wr_ctl_gparam_rows rows = {NULL, 0};
+    struct wr_ctl_table t;
+
+    wr_ctl_info(r, "Listing global runtime parameters ...");
+    wr_gparam_foreach(r->b, wr_ctl_gparam_collect, &rows);
+    wr_ctl_table_begin(r, &t);
+    for (size_t i = 0; i < rows.n; i++)
+        wr_ctl_table_row(&t, &rows.v[i]);
+    wr_ctl_table_end(&t);
+    free(rows.v);
+    return 0;
+}
+
 /* ---- connections, channels, consumers ---------------------------------------------------- */
 
 /* Connections, channels and consumers are read through conn.h's and queue.h's visitors into
@@ -1073,7 +1135,10 @@ wr_c_protocol(const void *x, struct wr_ctl_val *v)
 static void
 wr_c_ssl(const void *x, struct wr_ctl_val *v)
 {
-    wr_ctl_bool(v, CONN_ROW(x)->i.tls);
+    struct wr_tls_session s;
+
+    wr_ctl_bool(v, wr_tls_session_get(CONN_ROW(x)->i.bev, &s));
+    wr_tls_session_fini(&s);
 }
 
 static void
@@ -1280,8 +1345,8 @@ const struct wr_ctl_col wr_ctl_consumer_cols[] = {
 static void
 wr_ctl_pid(const struct wr_conn *c, uint16_t ch, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "<%s.%lu.%u>", wr_ctl_node_name(),
-             (unsigned long)((uintptr_t)c >> 4) % 100000, ch);
+    snprintf(buf, cap, "<%s.%lu.%u>", wr_node_name(), (unsigned long)((uintptr_t)c >> 4) % 100000,
+             ch);
 }
 
 struct wr_ctl_collect {
@@ -1306,7 +1371,7 @@ wr_ctl_list_connections(struct wr_ctl_req *r)
         wr_conn_info(val, &row.i);
         if (strcmp(row.i.state, "starting") == 0)
             continue;
-        snprintf(row.name, sizeof(row.name), "%s -> %s", row.i.peer, wr_ctl_node_name());
+        snprintf(row.name, sizeof(row.name), "%s -> %s", row.i.peer, wr_node_name());
         wr_ctl_table_row(&t, &row);
     }
     wr_ctl_table_end(&t);

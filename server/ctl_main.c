@@ -293,7 +293,8 @@ main(int argc, char **argv)
     bool export = false;
     int fi = wr_ctl_file_arg(argc, argv, &export);
     char *path = fi ? argv[fi] : NULL, *doc = NULL;
-    if (path != NULL && !wr_ctl_quiet(argc, argv))
+    /* as rabbitmqctl: nothing but the document when it goes to standard output */
+    if (path != NULL && !wr_ctl_quiet(argc, argv) && !(export && strcmp(path, "-") == 0))
         printf(export ? "Exporting definitions in JSON to a file at \"%s\" ...\n"
                       : "Importing definitions in JSON from a file at \"%s\" ...\n",
                path);

@@ -7,6 +7,7 @@
 #include "server/admin.h"
 #include "server/broker.h"
 #include "server/exchange.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
 #include "server/json_table.h"
 #include "server/mem.h"
@@ -51,16 +52,12 @@ wr_export_user(const struct wr_user *u)
 {
     uint8_t sh[WR_USER_SALT_LEN + WR_USER_HASH_LEN];
     char b64[64] = "";
-    json_t *tags = json_array();
-    char *t = wr_xstrdup(wr_user_tags(u)), *save = NULL;
 
     if (wr_user_get_hash(u, sh, sh + WR_USER_SALT_LEN))
         EVP_EncodeBlock((unsigned char *)b64, sh, sizeof(sh));
-    for (char *tok = strtok_r(t, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
-        json_array_append_new(tags, json_string(tok));
-    free(t);
     return json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", wr_user_name(u), "password_hash", b64,
-                     "hashing_algorithm", "rabbit_password_hashing_sha256", "tags", tags, "limits",
+                     "hashing_algorithm", "rabbit_password_hashing_sha256", "tags",
+                     wr_json_tags(wr_user_tags(u)), "limits",
                      wr_export_limits(wr_user_max_connections(u), "max-channels",
                                       wr_user_max_channels(u), false));
 }
@@ -179,11 +176,11 @@ wr_export_vhost(struct wr_vhost *vh, json_t *doc)
     void *val;
     int64_t conns = wr_vhost_max_connections(vh), queues = wr_vhost_max_queues(vh);
 
-    /* Warren keeps no vhost description or tags, so the metadata is always empty. */
     json_array_append_new(json_object_get(doc, "vhosts"),
-                          json_pack("{s:s, s:o, s:{s:s, s:[]}}", "name", e.vhost, "limits",
+                          json_pack("{s:s, s:o, s:{s:s, s:o}}", "name", e.vhost, "limits",
                                     wr_export_limits(conns, "max-queues", queues, true), "metadata",
-                                    "description", "", "tags"));
+                                    "description", wr_vhost_description(vh), "tags",
+                                    wr_json_tags(wr_vhost_tags(vh))));
     if (conns >= 0 || queues >= 0)
         json_array_append_new(json_object_get(doc, "parameters"),
                               json_pack("{s:s, s:s, s:s, s:o}", "vhost", e.vhost, "component",
@@ -214,8 +211,15 @@ wr_export_vhost(struct wr_vhost *vh, json_t *doc)
     }
 }
 
+static void
+wr_export_gparam(const char *name, const char *value_json, void *arg)
+{
+    json_array_append_new(arg, json_pack("{s:s, s:o}", "name", name, "value",
+                                         json_loads(value_json, JSON_DECODE_ANY, NULL)));
+}
+
 char *
-wr_definitions_export(struct wr_broker *b)
+wr_definitions_export(struct wr_broker *b, bool sorted)
 {
     json_t *doc =
             json_pack("{s:s, s:s, s:s, s:s, s:[], s:[], s:[], s:[], s:[], s:[], s:[], s:[],"
@@ -234,10 +238,11 @@ wr_definitions_export(struct wr_broker *b)
                     json_object_get(doc, "topic_permissions"));
     wr_policy_foreach(b, false, NULL, wr_export_policy, json_object_get(doc, "policies"));
     wr_policy_foreach(b, true, NULL, wr_export_op_policy, json_object_get(doc, "parameters"));
+    wr_gparam_foreach(b, wr_export_gparam, json_object_get(doc, "global_parameters"));
     wr_hmap_iter_init(wr_broker_vhosts(b), &it);
     while (wr_hmap_next(&it, &key, &len, &val))
         wr_export_vhost(val, doc);
-    out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    out = json_dumps(doc, JSON_COMPACT | (sorted ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER));
     json_decref(doc);
     return out;
 }
@@ -294,27 +299,22 @@ wr_import_user(struct wr_broker *b, const json_t *u, char *err, size_t errcap)
 {
     const char *name = wr_jstr(u, "name", NULL), *hash = wr_jstr(u, "password_hash", "");
     const char *alg = wr_jstr(u, "hashing_algorithm", "rabbit_password_hashing_sha256");
-    const json_t *tags = json_object_get(u, "tags");
     uint8_t sh[64];
-    char t[1024] = "";
-    size_t n = 0, i;
-    json_t *e;
+    char *tags;
 
     if (name == NULL)
         return snprintf(err, errcap, "user without a name"), -1;
     if (strcmp(alg, "rabbit_password_hashing_sha256") != 0)
         return snprintf(err, errcap, "user '%s': hashing algorithm %s is not supported", name, alg),
                -1;
-    if (json_is_string(tags))
-        snprintf(t, sizeof(t), "%s", json_string_value(tags));
-    json_array_foreach(tags, i, e) n +=
-            (size_t)snprintf(t + n, n < sizeof(t) ? sizeof(t) - n : 0, "%s%s", n ? " " : "",
-                             json_string_value(e) ? json_string_value(e) : "");
     /* base64 of salt (4 bytes) and SHA-256 (32): 48 characters decoding to 36 bytes */
     if (*hash != '\0' &&
         (strlen(hash) != 48 || EVP_DecodeBlock(sh, (const unsigned char *)hash, 48) != 36))
         return snprintf(err, errcap, "user '%s': password_hash is not a SHA-256 hash", name), -1;
-    wr_admin_put_user_hash(b, name, *hash ? sh : NULL, t);
+    if ((tags = wr_json_tags_join(json_object_get(u, "tags"), ' ')) == NULL)
+        return snprintf(err, errcap, "user '%s': tags must be a string or a list", name), -1;
+    wr_admin_put_user_hash(b, name, *hash ? sh : NULL, tags);
+    free(tags);
     return wr_import_limits(json_object_get(u, "limits"), err, errcap, wr_admin_set_user_limits, b,
                             name);
 }
@@ -408,6 +408,28 @@ wr_import_binding(struct wr_broker *b, const json_t *j, char *err, size_t errcap
     return rc;
 }
 
+/* RabbitMQ 3.10 writes description and tags under "metadata"; older files have them at the
+ * top level or not at all (then the vhost keeps what it has). */
+static int
+wr_import_vhost_metadata(struct wr_broker *b, const json_t *j, const char *name, char *err,
+                         size_t errcap)
+{
+    const json_t *m = json_object_get(j, "metadata");
+    const json_t *src = json_is_object(m) ? m : j;
+    const json_t *desc = json_object_get(src, "description");
+    char *tags;
+    int rc;
+
+    if (desc == NULL && json_object_get(src, "tags") == NULL)
+        return 0;
+    if ((tags = wr_json_tags_join(json_object_get(src, "tags"), ',')) == NULL)
+        return snprintf(err, errcap, "vhost '%s': tags must be a string or a list", name), -1;
+    rc = wr_admin_set_vhost_metadata(b, name, json_is_string(desc) ? json_string_value(desc) : "",
+                                     tags, err, errcap);
+    free(tags);
+    return rc;
+}
+
 static int
 wr_import_vhost(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
 {
@@ -421,6 +443,8 @@ wr_import_vhost(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
         snprintf(err, errcap, "%s", why);
         return -1;
     }
+    if (wr_import_vhost_metadata(b, j, name, err, errcap) < 0)
+        return -1;
     return wr_import_limits(json_object_get(j, "limits"), err, errcap, wr_admin_set_vhost_limits, b,
                             name);
 }
@@ -498,6 +522,24 @@ wr_import_param(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
     return snprintf(err, errcap, "parameter component '%s' is not supported", comp), -1;
 }
 
+/* A global parameter's value is any JSON; RabbitMQ's CLI export writes an object value as
+ * [key, value] pairs, which is kept as it is. */
+static int
+wr_import_gparam(struct wr_broker *b, const json_t *j, char *err, size_t errcap)
+{
+    const char *name = wr_jstr(j, "name", NULL);
+    const json_t *v = json_object_get(j, "value");
+    char *text;
+    int rc;
+
+    if (name == NULL || v == NULL)
+        return snprintf(err, errcap, "global parameter without a name or value"), -1;
+    text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    rc = wr_gparam_set(b, name, text, err, errcap);
+    free(text);
+    return rc;
+}
+
 typedef int wr_import_fn(struct wr_broker *b, const json_t *j, char *err, size_t errcap);
 
 int
@@ -506,11 +548,11 @@ wr_definitions_import(struct wr_broker *b, const char *json, size_t len, char *e
     static const struct {
         const char *section;
         wr_import_fn *fn;
-    } order[] = {{"vhosts", wr_import_vhost},       {"users", wr_import_user},
-                 {"permissions", wr_import_perm},   {"topic_permissions", wr_import_topic},
-                 {"parameters", wr_import_param},   {"policies", wr_import_policy},
-                 {"exchanges", wr_import_exchange}, {"queues", wr_import_queue},
-                 {"bindings", wr_import_binding}};
+    } order[] = {{"vhosts", wr_import_vhost},     {"users", wr_import_user},
+                 {"permissions", wr_import_perm}, {"topic_permissions", wr_import_topic},
+                 {"parameters", wr_import_param}, {"global_parameters", wr_import_gparam},
+                 {"policies", wr_import_policy},  {"exchanges", wr_import_exchange},
+                 {"queues", wr_import_queue},     {"bindings", wr_import_binding}};
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, 0, &jerr), *e;
     char why[400];

@@ -6,6 +6,7 @@
 #include "server/admin.h"
 #include "server/broker.h"
 #include "server/exchange.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
@@ -37,7 +38,9 @@ enum wr_def_op {
     WR_DEF_POLICY_DEL,
     WR_DEF_LIMITS,
     WR_DEF_TOPIC_SET,
-    WR_DEF_TOPIC_DEL
+    WR_DEF_TOPIC_DEL,
+    WR_DEF_VHOST_META,
+    WR_DEF_GPARAM
 };
 #define WR_DEF_VERSION 1
 
@@ -310,6 +313,8 @@ static void wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, u
 static void wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len);
 static void wr_def_apply_limits(struct wr_defs *d, const void *cmd, size_t len);
 static void wr_def_apply_topic(struct wr_defs *d, const void *cmd, size_t len);
+static void wr_def_apply_vhost_meta(struct wr_defs *d, const void *cmd, size_t len);
+static void wr_def_apply_gparam(struct wr_defs *d, const void *cmd, size_t len);
 
 static int
 wr_def_apply(const void *cmd, size_t len, void *arg)
@@ -320,6 +325,14 @@ wr_def_apply(const void *cmd, size_t len, void *arg)
 
     if (d->recording)
         return 0;
+    if (len > 0 && ((const uint8_t *)cmd)[0] == WR_DEF_VHOST_META) {
+        wr_def_apply_vhost_meta(d, cmd, len);
+        return 0;
+    }
+    if (len > 0 && ((const uint8_t *)cmd)[0] == WR_DEF_GPARAM) {
+        wr_def_apply_gparam(d, cmd, len);
+        return 0;
+    }
     if (len > 0 && ((const uint8_t *)cmd)[0] >= WR_DEF_TOPIC_SET) {
         wr_def_apply_topic(d, cmd, len);
         return 0;
@@ -429,6 +442,18 @@ static void wr_rec_admin(struct wr_meta_rec *r, enum wr_def_op op, const char *v
                          const char *name);
 static void wr_rec_user(struct wr_meta_rec *r, const struct wr_user *u);
 static void wr_rec_perm(struct wr_meta_rec *r, const char *user, const struct wr_perm *p);
+static void wr_rec_vhost_meta(struct wr_meta_rec *r, const char *name, const char *description,
+                              const char *tags);
+static void wr_rec_gparam(struct wr_meta_rec *r, const char *name, const char *value_json);
+
+static void
+wr_snap_gparam(const char *name, const char *value_json, void *arg)
+{
+    struct wr_snap *s = arg;
+
+    wr_rec_gparam(&s->one, name, value_json);
+    wr_snap_take(s);
+}
 
 /* Vhosts first, then users with their permissions: what the objects after them need. */
 static void
@@ -443,7 +468,12 @@ wr_snap_admin(struct wr_snap *s, struct wr_broker *b)
     while (wr_hmap_next(&it, &key, &len, &val)) {
         wr_rec_admin(&s->one, WR_DEF_VHOST_ADD, key, "");
         wr_snap_take(s);
+        if (*wr_vhost_description(val) != '\0' || *wr_vhost_tags(val) != '\0') {
+            wr_rec_vhost_meta(&s->one, key, wr_vhost_description(val), wr_vhost_tags(val));
+            wr_snap_take(s);
+        }
     }
+    wr_gparam_foreach(b, wr_snap_gparam, s);
     wr_hmap_iter_init(wr_broker_users(b), &it);
     while (wr_hmap_next(&it, &key, &len, &val)) {
         wr_rec_user(&s->one, val);
@@ -601,6 +631,100 @@ wr_defs_vhost(struct wr_broker *b, const char *name, bool added)
     wr_meta_rec_init(&r);
     wr_rec_admin(&r, added ? WR_DEF_VHOST_ADD : WR_DEF_VHOST_DEL, name, "");
     wr_defs_admin_append(b, &r);
+}
+
+/* Vhost metadata: head (vhost, ""), then description and tags as byte strings. */
+static void
+wr_rec_vhost_meta(struct wr_meta_rec *r, const char *name, const char *description,
+                  const char *tags)
+{
+    wr_rec_admin(r, WR_DEF_VHOST_META, name, "");
+    wr_meta_rec_put_bytes(r, description, strlen(description));
+    wr_meta_rec_put_bytes(r, tags, strlen(tags));
+}
+
+void
+wr_defs_vhost_metadata(struct wr_broker *b, const char *name, const char *description,
+                       const char *tags)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_vhost_meta(&r, name, description, tags);
+    wr_defs_admin_append(b, &r);
+}
+
+static void
+wr_def_apply_vhost_meta(struct wr_defs *d, const void *cmd, size_t len)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v;
+    char vhost[256], name[256], *desc, *tags, err[300];
+    const void *dp = NULL, *tp = NULL;
+    size_t dn = 0, tn = 0;
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_meta_rd_bytes(&rd, &dp, &dn);
+    wr_meta_rd_bytes(&rd, &tp, &tn);
+    if (wr_meta_rd_end(&rd) < 0)
+        return;
+    desc = wr_xstrndup(dp, dn);
+    tags = wr_xstrndup(tp, tn);
+    wr_admin_set_vhost_metadata(d->b, vhost, desc, tags, err, sizeof(err));
+    free(desc);
+    free(tags);
+}
+
+/* Global parameter: head ("", name), then 1 and the JSON text, or 0 for cleared. */
+static void
+wr_rec_gparam(struct wr_meta_rec *r, const char *name, const char *value_json)
+{
+    wr_rec_admin(r, WR_DEF_GPARAM, "", name);
+    wr_meta_rec_put_u8(r, value_json != NULL);
+    if (value_json != NULL)
+        wr_meta_rec_put_bytes(r, value_json, strlen(value_json));
+}
+
+void
+wr_defs_gparam(struct wr_broker *b, const char *name, const char *value_json)
+{
+    struct wr_meta_rec r;
+
+    wr_meta_rec_init(&r);
+    wr_rec_gparam(&r, name, value_json);
+    wr_defs_admin_append(b, &r);
+}
+
+static void
+wr_def_apply_gparam(struct wr_defs *d, const void *cmd, size_t len)
+{
+    struct wr_meta_rd rd;
+    uint8_t o, v, set = 0;
+    char vhost[256], name[256], *value, err[300];
+    const void *p = NULL;
+    size_t n = 0;
+
+    wr_meta_rd_init(&rd, cmd, len);
+    wr_meta_rd_u8(&rd, &o);
+    wr_meta_rd_u8(&rd, &v);
+    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
+    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_meta_rd_u8(&rd, &set);
+    if (set)
+        wr_meta_rd_bytes(&rd, &p, &n);
+    if (wr_meta_rd_end(&rd) < 0)
+        return;
+    if (!set) {
+        wr_gparam_clear(d->b, name, err, sizeof(err));
+        return;
+    }
+    value = wr_xstrndup(p, n);
+    wr_gparam_set(d->b, name, value, err, sizeof(err));
+    free(value);
 }
 
 void

@@ -33,7 +33,11 @@ void wr_defs_binding(struct wr_exchange *src, struct wr_queue *q, struct wr_exch
 /* Vhosts, users and permissions (recorded from admin.c). */
 struct wr_user;
 void wr_defs_vhost(struct wr_broker *b, const char *name, bool added);
+void wr_defs_vhost_metadata(struct wr_broker *b, const char *name, const char *description,
+                            const char *tags);
 void wr_defs_user(struct wr_broker *b, const struct wr_user *u); /* created or changed */
+/* A global parameter set to value_json, or cleared (NULL). */
+void wr_defs_gparam(struct wr_broker *b, const char *name, const char *value_json);
 void wr_defs_user_deleted(struct wr_broker *b, const char *name);
 void wr_defs_perm(struct wr_broker *b, const char *vhost, const char *user, bool set);
 /* Topic permissions (set, or cleared: exchange "" = all of the vhost's). */

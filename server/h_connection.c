@@ -6,6 +6,7 @@
 #include "amqp/frame.h"
 #include "amqp/table.h"
 #include "server/broker.h"
+#include "server/gparam.h"
 #include "server/mem.h"
 #include "server/settings.h"
 #include "server/user.h"
@@ -38,8 +39,9 @@ static const char *const wr_capabilities[] = {
 };
 
 static void
-wr_server_properties(struct wr_tbuf *t)
+wr_server_properties(const struct wr_broker *b, struct wr_tbuf *t)
 {
+    const char *cluster = wr_gparam_cluster_name(b, wr_node_name());
     struct wr_tbuf caps;
 
     wr_tbuf_init(&caps);
@@ -47,7 +49,7 @@ wr_server_properties(struct wr_tbuf *t)
         wr_tbuf_bool(&caps, wr_capabilities[i], true);
     wr_tbuf_nested(t, "capabilities", 'F', &caps);
     wr_tbuf_free(&caps);
-    wr_tbuf_str(t, "cluster_name", "warren", 6);
+    wr_tbuf_str(t, "cluster_name", cluster, strlen(cluster));
     wr_tbuf_str(t, "copyright", "Copyright (c) Warren contributors", 33);
     wr_tbuf_str(t, "information", WR_INFORMATION, strlen(WR_INFORMATION));
     wr_tbuf_str(t, "platform", WR_PLATFORM, strlen(WR_PLATFORM));
@@ -65,7 +67,7 @@ wr_conn_start_handshake(struct wr_conn *c)
     struct wr_tbuf props;
 
     wr_tbuf_init(&props);
-    wr_server_properties(&props);
+    wr_server_properties(c->broker, &props);
     struct wr_m_connection_start m = {
             .version_major = 0,
             .version_minor = 9,

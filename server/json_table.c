@@ -4,6 +4,7 @@
 #include "server/json_table.h"
 
 #include "amqp/table.h"
+#include "server/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +124,56 @@ wr_json_to_table(const json_t *obj, struct wr_tbuf *b)
         return -1;
     json_object_foreach((json_t *)obj, k, v) rc |= wr_json_put(k, v, b);
     return rc;
+}
+
+json_t *
+wr_json_tags(const char *tags)
+{
+    json_t *arr = json_array();
+    char *copy = wr_xstrdup(tags ? tags : ""), *save = NULL;
+
+    for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+        json_array_append_new(arr, json_string(tok));
+    free(copy);
+    return arr;
+}
+
+static void
+wr_tags_add(char **out, size_t *n, const char *tag, char sep)
+{
+    size_t len = strlen(tag);
+
+    *out = wr_xrealloc(*out, *n + len + 2);
+    if (*n > 0)
+        (*out)[(*n)++] = sep;
+    memcpy(*out + *n, tag, len + 1);
+    *n += len;
+}
+
+char *
+wr_json_tags_join(const json_t *tags, char sep)
+{
+    char *out = wr_xstrdup(""), *copy, *save = NULL;
+    size_t n = 0, i;
+    json_t *e;
+
+    if (json_is_string(tags)) {
+        copy = wr_xstrdup(json_string_value(tags));
+        for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+            wr_tags_add(&out, &n, tok, sep);
+        free(copy);
+    } else if (tags != NULL && !json_is_array(tags)) {
+        free(out);
+        return NULL;
+    }
+    json_array_foreach(tags, i, e)
+    {
+        if (!json_is_string(e)) {
+            free(out);
+            return NULL;
+        }
+        if (*json_string_value(e) != '\0')
+            wr_tags_add(&out, &n, json_string_value(e), sep);
+    }
+    return out;
 }

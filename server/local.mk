@@ -14,7 +14,7 @@ libwarren_a_SOURCES += \
 	server/h_basic.c server/h_channel.c server/h_confirm_tx.c server/h_connection.c \
 	server/h_exchange.c server/h_queue.c \
 	server/listener.c server/listener.h \
-	server/tls.c server/tls.h \
+	server/tls.c server/tls.h server/tls_session.c \
 	server/log.c server/log.h \
 	server/mem.c server/mem.h \
 	server/msg.c server/msg.h \
@@ -28,7 +28,7 @@ libwarren_a_SOURCES += \
 	server/queue_expiry.c server/queue_internal.h \
 	server/persist.c server/persist.h \
 	server/perm.c server/perm.h \
-	server/policy.c server/policy.h \
+	server/policy.c server/policy.h server/gparam.c server/gparam.h \
 	server/pool.c server/pool.h \
 	server/regex.c server/regex.h \
 	server/publish.c \

@@ -6,6 +6,7 @@
 
 #include "server/broker.h"
 #include "server/clock.h"
+#include "server/conn.h"
 #include "server/hmap.h"
 #include "server/log.h"
 #include "server/mem.h"
@@ -127,6 +128,12 @@ static const struct mgmt_route mgmt_routes[] = {
         {MGMT_GET, "api/policies/:vh/:name", mgmt_api_policy_get, MGMT_T_MANAGEMENT, false},
         {MGMT_PUT, "api/policies/:vh/:name", mgmt_api_policy_put, MGMT_T_POLICYMAKER, true},
         {MGMT_DELETE, "api/policies/:vh/:name", mgmt_api_policy_delete, MGMT_T_POLICYMAKER, false},
+        {MGMT_GET, "api/global-parameters", mgmt_api_gparams, MGMT_T_ADMIN, false},
+        {MGMT_GET, "api/global-parameters/:name", mgmt_api_gparam_get, MGMT_T_ADMIN, false},
+        {MGMT_PUT, "api/global-parameters/:name", mgmt_api_gparam_put, MGMT_T_ADMIN, true},
+        {MGMT_DELETE, "api/global-parameters/:name", mgmt_api_gparam_delete, MGMT_T_ADMIN, false},
+        {MGMT_GET, "api/cluster-name", mgmt_api_cluster_name_get, MGMT_T_MANAGEMENT, false},
+        {MGMT_PUT, "api/cluster-name", mgmt_api_cluster_name_put, MGMT_T_ADMIN, true},
         {MGMT_GET, "api/definitions", mgmt_api_definitions_get, MGMT_T_ADMIN, false},
         {MGMT_POST, "api/definitions", mgmt_api_definitions_post, MGMT_T_ADMIN, false},
 };
@@ -302,20 +309,6 @@ mgmt_vhost_write_arg(struct mgmt_req *r, int i)
     if (vh == NULL)
         mgmt_reply_error(r, 404, "not_found", "vhost_not_found");
     return vh;
-}
-
-const char *
-mgmt_node_name(void)
-{
-    static char node[300];
-    char host[256] = "localhost";
-
-    if (node[0] == '\0') {
-        if (gethostname(host, sizeof(host) - 1) == 0)
-            host[strcspn(host, ".")] = '\0';
-        snprintf(node, sizeof(node), "warren@%s", host);
-    }
-    return node;
 }
 
 /* ---- path and routing --------------------------------------------------------------------- */
@@ -661,21 +654,32 @@ mgmt_tls_ctx(const struct wr_config *cfg)
     return wr_tls_ctx_new(&o);
 }
 
+#define MGMT_SAMPLE_SECS 5
+
 /* Message rates as rabbitmq_management reports them: sampled every collect_statistics_interval
  * (5 s by default), not per request, so every reader sees the same rate. */
 static void
 mgmt_sample(evutil_socket_t fd, short what, void *arg)
 {
-    (void)fd, (void)what, (void)arg;
+    struct wr_mgmt *m = arg;
+    struct wr_hmap_iter it;
+    const char *key;
+    size_t len;
+    void *c;
+
+    (void)fd, (void)what;
     wr_stats_sample((uint64_t)wr_clock_ms());
+    wr_hmap_iter_init(wr_broker_conns(m->b), &it);
+    while (wr_hmap_next(&it, &key, &len, &c))
+        wr_conn_sample_rates(c, MGMT_SAMPLE_SECS);
 }
 
 static void
 mgmt_start_sampler(struct wr_mgmt *m)
 {
-    struct timeval tv = {5, 0};
+    struct timeval tv = {MGMT_SAMPLE_SECS, 0};
 
-    m->sampler = event_new(wr_broker_base(m->b), -1, EV_PERSIST, mgmt_sample, NULL);
+    m->sampler = event_new(wr_broker_base(m->b), -1, EV_PERSIST, mgmt_sample, m);
     evtimer_add(m->sampler, &tv);
     wr_stats_sample((uint64_t)wr_clock_ms());
 }

@@ -5,12 +5,14 @@
 #include "server/admin.h"
 #include "server/broker.h"
 #include "server/hmap.h"
+#include "server/json_table.h"
 #include "server/mgmt_internal.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- vhosts ------------------------------------------------------------------------------- */
@@ -40,21 +42,26 @@ mgmt_api_vhost_get(struct mgmt_req *r)
         mgmt_reply_json(r, 200, mgmt_json_vhost(vh));
 }
 
-/* description, tags and default_queue_type are accepted and not kept yet (no vhost setter). */
+/* Creates the vhost or replaces its description and tags, absent ones becoming empty as on
+ * RabbitMQ; default_queue_type is accepted and not kept, as RabbitMQ 3.10 shows "undefined". */
 void
 mgmt_api_vhost_put(struct mgmt_req *r)
 {
+    bool exists = wr_broker_vhost(r->b, r->arg[0], strlen(r->arg[0])) != NULL;
+    const char *desc = json_string_value(json_object_get(r->body, "description"));
+    char *tags = wr_json_tags_join(json_object_get(r->body, "tags"), ',');
     char err[256];
 
-    if (wr_broker_vhost(r->b, r->arg[0], strlen(r->arg[0])) != NULL) {
-        mgmt_reply_empty(r, 204);
-        return;
-    }
-    if (wr_admin_add_vhost(r->b, r->arg[0], err, sizeof(err)) < 0) {
+    if (tags == NULL)
+        mgmt_bad_request(r, "tags must be a string or a list of strings");
+    else if (!exists && wr_admin_add_vhost(r->b, r->arg[0], err, sizeof(err)) < 0)
         mgmt_bad_request(r, err);
-        return;
-    }
-    mgmt_reply_empty(r, 201);
+    else if (wr_admin_set_vhost_metadata(r->b, r->arg[0], desc ? desc : "", tags, err,
+                                         sizeof(err)) < 0)
+        mgmt_bad_request(r, err);
+    else
+        mgmt_reply_empty(r, exists ? 204 : 201);
+    free(tags);
 }
 
 void
@@ -216,32 +223,6 @@ mgmt_api_user_get(struct mgmt_req *r)
         mgmt_reply_json(r, 200, mgmt_json_user(u));
 }
 
-/* "tags" is a comma-separated string in the HTTP API, an array in newer clients: both become
- * Warren's space-separated form. -1 when it is neither. */
-static int
-mgmt_tags_arg(const json_t *v, char *out, size_t cap)
-{
-    size_t n = 0, i;
-    json_t *e;
-
-    out[0] = '\0';
-    if (v == NULL || json_is_string(v)) {
-        snprintf(out, cap, "%s", v ? json_string_value(v) : "");
-        for (char *c = out; *c; c++)
-            *c = *c == ',' ? ' ' : *c;
-        return 0;
-    }
-    if (!json_is_array(v))
-        return -1;
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e) || n >= cap)
-            return -1;
-        n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", json_string_value(e));
-    }
-    return 0;
-}
-
 /* password_hash: base64 of the 4-byte salt and SHA-256; "" means no password. */
 static int
 mgmt_hash_arg(const char *b64, uint8_t sh[WR_USER_SALT_LEN + WR_USER_HASH_LEN])
@@ -280,7 +261,7 @@ mgmt_api_user_put(struct mgmt_req *r)
 {
     const char *alg = json_string_value(json_object_get(r->body, "hashing_algorithm"));
     bool exists = wr_broker_user(r->b, r->arg[0], strlen(r->arg[0])) != NULL;
-    char tags[1024], err[512];
+    char *tags, err[512];
 
     if (json_object_get(r->body, "password") == NULL &&
         json_object_get(r->body, "password_hash") == NULL &&
@@ -288,19 +269,17 @@ mgmt_api_user_put(struct mgmt_req *r)
         mgmt_bad_request(r, "[{key_missing,tags}]");
         return;
     }
-    if (mgmt_tags_arg(json_object_get(r->body, "tags"), tags, sizeof(tags)) < 0) {
+    /* a comma-separated string in the HTTP API, an array in newer clients */
+    tags = wr_json_tags_join(json_object_get(r->body, "tags"), ' ');
+    if (tags == NULL)
         mgmt_bad_request(r, "tags must be a string or a list of strings");
-        return;
-    }
-    if (alg != NULL && strcmp(alg, "rabbit_password_hashing_sha256") != 0) {
+    else if (alg != NULL && strcmp(alg, "rabbit_password_hashing_sha256") != 0)
         mgmt_bad_request(r, "unsupported hashing_algorithm");
-        return;
-    }
-    if (mgmt_user_apply(r, exists, tags, err, sizeof(err)) < 0) {
+    else if (mgmt_user_apply(r, exists, tags, err, sizeof(err)) < 0)
         mgmt_bad_request(r, err);
-        return;
-    }
-    mgmt_reply_empty(r, exists ? 204 : 201);
+    else
+        mgmt_reply_empty(r, exists ? 204 : 201);
+    free(tags);
 }
 
 void

@@ -10,6 +10,7 @@
 #include "server/json_table.h"
 #include "server/mgmt_internal.h"
 #include "server/queue.h"
+#include "server/tls.h"
 #include "server/user.h"
 #include "server/vhost.h"
 
@@ -39,25 +40,59 @@ mgmt_conn_visible(const struct mgmt_req *r, const struct wr_conn_info *i)
 }
 
 static json_t *
+mgmt_json_str_or_null(const char *s)
+{
+    return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+/* RabbitMQ's ssl_* and peer_cert_* keys: null on a plain connection. */
+static void
+mgmt_conn_tls(json_t *o, const struct wr_conn_info *i)
+{
+    struct wr_tls_session s;
+    bool tls = wr_tls_session_get(i->bev, &s);
+
+    json_object_set_new(o, "ssl", json_boolean(tls));
+    json_object_set_new(o, "ssl_protocol", mgmt_json_str_or_null(s.protocol));
+    json_object_set_new(o, "ssl_cipher", mgmt_json_str_or_null(s.cipher));
+    json_object_set_new(o, "ssl_hash", mgmt_json_str_or_null(s.hash));
+    json_object_set_new(o, "ssl_key_exchange", mgmt_json_str_or_null(s.key_exchange));
+    json_object_set_new(o, "peer_cert_subject", mgmt_json_str_or_null(s.subject));
+    json_object_set_new(o, "peer_cert_issuer", mgmt_json_str_or_null(s.issuer));
+    json_object_set_new(o, "peer_cert_validity", mgmt_json_str_or_null(s.validity));
+    wr_tls_session_fini(&s);
+}
+
+static json_t *
 mgmt_json_conn(const struct wr_conn *c, const struct mgmt_req *r)
 {
     struct wr_conn_info i;
     char name[MGMT_NAME_MAX], host[64];
     uint16_t port;
+    json_t *o;
 
     wr_conn_info(c, &i);
     mgmt_conn_name(c, &i, name, sizeof(name));
     wr_conn_local_addr(c, host, sizeof(host), &port);
-    return json_pack("{s:s, s:o, s:i, s:i, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:s, "
-                     "s:i, s:s, s:s, s:s, s:s}",
-                     "auth_mechanism", i.auth_mechanism, "client_properties",
-                     wr_json_from_table((struct wr_bytes){i.client_props, i.client_props_len}),
-                     "channel_max", i.channel_max, "channels", i.channels, "connected_at",
-                     (json_int_t)i.connected_at, "frame_max", i.frame_max, "host", host, "name",
-                     name, "node", mgmt_node_name(), "peer_host", i.peer_host, "peer_port",
-                     i.peer_port, "port", port, "protocol", "AMQP 0-9-1", "ssl", i.tls, "state",
-                     i.state, "timeout", i.heartbeat, "type", "network", "user", i.user,
-                     "user_who_performed_action", i.user, "vhost", i.vhost);
+    o = json_pack("{s:s, s:o, s:i, s:i, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
+                  "s:s, s:s, s:s}",
+                  "auth_mechanism", i.auth_mechanism, "client_properties",
+                  wr_json_from_table((struct wr_bytes){i.client_props, i.client_props_len}),
+                  "channel_max", i.channel_max, "channels", i.channels, "connected_at",
+                  (json_int_t)i.connected_at, "frame_max", i.frame_max, "host", host, "name", name,
+                  "node", wr_node_name(), "peer_host", i.peer_host, "peer_port", i.peer_port,
+                  "port", port, "protocol", "AMQP 0-9-1", "state", i.state, "timeout", i.heartbeat,
+                  "type", "network", "user", i.user, "user_who_performed_action", i.user);
+    json_object_set_new(o, "vhost", json_string(i.vhost));
+    json_object_set_new(o, "recv_oct", json_integer((json_int_t)i.recv_oct));
+    json_object_set_new(o, "recv_cnt", json_integer((json_int_t)i.recv_cnt));
+    json_object_set_new(o, "recv_oct_details", json_pack("{s:f}", "rate", i.recv_rate));
+    json_object_set_new(o, "send_oct", json_integer((json_int_t)i.send_oct));
+    json_object_set_new(o, "send_cnt", json_integer((json_int_t)i.send_cnt));
+    json_object_set_new(o, "send_oct_details", json_pack("{s:f}", "rate", i.send_rate));
+    json_object_set_new(o, "send_pend", json_integer((json_int_t)i.send_pend));
+    mgmt_conn_tls(o, &i);
+    return o;
 }
 
 /* Calls cb for every connection r may see, restricted to vhost when it is not NULL. */
@@ -193,7 +228,7 @@ mgmt_json_chan(const struct wr_conn *c, const struct wr_channel_info *ch)
                      "confirm", ch->confirm, "connection_details", "name", conn, "peer_host",
                      i.peer_host, "peer_port", i.peer_port, "consumer_count", ch->consumers,
                      "global_prefetch_count", ch->global_prefetch, "messages_unacknowledged",
-                     ch->unacked, "name", name, "node", mgmt_node_name(), "number", ch->number,
+                     ch->unacked, "name", name, "node", wr_node_name(), "number", ch->number,
                      "prefetch_count", ch->prefetch, "state", "running", "transactional", ch->tx,
                      "user", i.user, "user_who_performed_action", i.user, "vhost", i.vhost);
 }
@@ -263,7 +298,7 @@ mgmt_json_consumer(const struct wr_queue *q, const struct wr_consumer *k, bool a
                      "s:i, s:{s:s%, s:s}}",
                      "arguments", "ack_required", !k->no_ack, "active", active, "activity_status",
                      active ? "up" : "waiting", "channel_details", "connection_name", conn, "name",
-                     name, "node", mgmt_node_name(), "number", number, "peer_host", i.peer_host,
+                     name, "node", wr_node_name(), "number", number, "peer_host", i.peer_host,
                      "peer_port", i.peer_port, "user", i.user, "consumer_tag", k->tag, k->tag_len,
                      "exclusive", k->exclusive, "prefetch_count", k->prefetch, "queue", "name",
                      wr_queue_name(q), wr_queue_name_len(q), "vhost",

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Policies (/api/policies, PO-01) and definitions export/import (/api/definitions, 14.3). Both
- * reuse the modules warrenctl uses (policy.h, definitions.h), so validation texts and the
- * document format are the same on every interface. */
+/* Policies (/api/policies, PO-01), global parameters (/api/global-parameters, /api/cluster-name)
+ * and definitions export/import (/api/definitions, 14.3). They reuse the modules warrenctl uses
+ * (policy.h, gparam.h, definitions.h), so validation texts and the document format are the same
+ * on every interface. */
 #include "server/broker.h"
 #include "server/definitions.h"
+#include "server/gparam.h"
 #include "server/mgmt_internal.h"
 #include "server/policy.h"
 
@@ -137,12 +139,105 @@ mgmt_api_policy_delete(struct mgmt_req *r)
     mgmt_reply_empty(r, 204);
 }
 
+/* ---- global parameters -------------------------------------------------------------------- */
+
+static json_t *
+mgmt_json_gparam(const char *name, const char *value_json)
+{
+    return json_pack("{s:o, s:s}", "value", json_loads(value_json, JSON_DECODE_ANY, NULL), "name",
+                     name);
+}
+
+/* listed name first, fetched alone value first: rabbitmq_management's orders */
+static void
+mgmt_gparam_append(const char *name, const char *value_json, void *arg)
+{
+    json_array_append_new(arg, json_pack("{s:s, s:o}", "name", name, "value",
+                                         json_loads(value_json, JSON_DECODE_ANY, NULL)));
+}
+
+void
+mgmt_api_gparams(struct mgmt_req *r)
+{
+    json_t *arr = json_array();
+
+    wr_gparam_foreach(r->b, mgmt_gparam_append, arr);
+    mgmt_reply_json(r, 200, arr);
+}
+
+void
+mgmt_api_gparam_get(struct mgmt_req *r)
+{
+    const char *v = wr_gparam_get(r->b, r->arg[0]);
+
+    if (v == NULL)
+        mgmt_not_found(r);
+    else
+        mgmt_reply_json(r, 200, mgmt_json_gparam(r->arg[0], v));
+}
+
+/* Sets name to the JSON value; replies 201 or 204, or 400 with reason. */
+static void
+mgmt_gparam_put(struct mgmt_req *r, const char *name, const json_t *value, const char *missing)
+{
+    bool exists = wr_gparam_get(r->b, name) != NULL;
+    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL, err[300];
+
+    if (text == NULL)
+        mgmt_bad_request(r, missing);
+    else if (wr_gparam_set(r->b, name, text, err, sizeof(err)) < 0)
+        mgmt_bad_request(r, err);
+    else
+        mgmt_reply_empty(r, exists ? 204 : 201);
+    free(text);
+}
+
+void
+mgmt_api_gparam_put(struct mgmt_req *r)
+{
+    mgmt_gparam_put(r, r->arg[0], json_object_get(r->body, "value"), "[{key_missing,value}]");
+}
+
+void
+mgmt_api_gparam_delete(struct mgmt_req *r)
+{
+    char err[300];
+
+    if (wr_gparam_clear(r->b, r->arg[0], err, sizeof(err)) < 0)
+        mgmt_not_found(r);
+    else
+        mgmt_reply_empty(r, 204);
+}
+
+void
+mgmt_api_cluster_name_get(struct mgmt_req *r)
+{
+    mgmt_reply_json(r, 200,
+                    json_pack("{s:s}", "name", wr_gparam_cluster_name(r->b, wr_node_name())));
+}
+
+/* RabbitMQ answers 204 whether or not a name was set before. */
+void
+mgmt_api_cluster_name_put(struct mgmt_req *r)
+{
+    const json_t *name = json_object_get(r->body, "name");
+    char *text = json_is_string(name) ? json_dumps(name, JSON_ENCODE_ANY) : NULL, err[300];
+
+    if (text == NULL)
+        mgmt_bad_request(r, "[{key_missing,name}]");
+    else if (wr_gparam_set(r->b, "cluster_name", text, err, sizeof(err)) < 0)
+        mgmt_bad_request(r, err);
+    else
+        mgmt_reply_empty(r, 204);
+    free(text);
+}
+
 /* ---- definitions -------------------------------------------------------------------------- */
 
 void
 mgmt_api_definitions_get(struct mgmt_req *r)
 {
-    char *doc = wr_definitions_export(r->b);
+    char *doc = wr_definitions_export(r->b, false);
     struct evbuffer *body = evbuffer_new();
 
     if (doc == NULL || body == NULL) {

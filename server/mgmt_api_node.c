@@ -3,7 +3,9 @@
  * (F-05). Totals are counted on demand: Warren keeps no statistics database. */
 #include "server/alarm.h"
 #include "server/broker.h"
+#include "server/gparam.h"
 #include "server/hmap.h"
+#include "server/json_table.h"
 #include "server/mgmt.h"
 #include "server/mgmt_internal.h"
 #include "server/queue.h"
@@ -58,19 +60,26 @@ mgmt_exchange_types(void)
 }
 
 /* Only the listeners this module knows the port of; the AMQP one when it is not ephemeral. */
+/* The listeners actually bound (ephemeral ports resolved), in RabbitMQ's protocol names. */
 static json_t *
 mgmt_listeners(struct mgmt_req *r)
 {
-    const struct wr_config *cfg = wr_broker_config(r->b);
+    const struct wr_mgmt *m = wr_broker_mgmt(r->b);
+    const struct {
+        const char *protocol;
+        int port;
+    } l[] = {{"amqp", wr_broker_amqp_port(r->b, false)},
+             {"amqp/ssl", wr_broker_amqp_port(r->b, true)},
+             {"http", wr_mgmt_port(m)},
+             {"https", wr_mgmt_tls_port(m)},
+             {"http/prometheus", wr_mgmt_prometheus_port(m)}};
     json_t *arr = json_array();
-    const char *node = mgmt_node_name();
 
-    if (cfg->port > 0)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "node", node, "protocol",
-                                             "amqp", "ip_address", "::", "port", cfg->port));
-    if (cfg->mgmt_port > 0)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "node", node, "protocol",
-                                             "http", "ip_address", "::", "port", cfg->mgmt_port));
+    for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+        if (l[i].port >= 0)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "node", wr_node_name(),
+                                                 "protocol", l[i].protocol, "ip_address",
+                                                 "::", "port", l[i].port));
     return arr;
 }
 
@@ -111,13 +120,14 @@ mgmt_api_overview(struct mgmt_req *r)
                       "s:I}, s:{s:I, s:I, s:I, s:I}, s:i, s:s, s:o, s:[]}",
                       "management_version", MGMT_RABBITMQ, "rates_mode", "basic", "exchange_types",
                       mgmt_exchange_types(), "product_version", PACKAGE_VERSION, "product_name",
-                      "Warren", "rabbitmq_version", MGMT_RABBITMQ, "cluster_name", mgmt_node_name(),
-                      "disable_stats", 0, "enable_queue_totals", 1, "message_stats",
-                      mgmt_json_message_stats(), "churn_rates", "queue_totals", "messages",
-                      t.ready + t.unacked, "messages_ready", t.ready, "messages_unacknowledged",
-                      t.unacked, "object_totals", "connections", conns, "consumers", t.consumers,
-                      "exchanges", t.exchanges, "queues", t.queues, "statistics_db_event_queue", 0,
-                      "node", mgmt_node_name(), "listeners", mgmt_listeners(r), "contexts"));
+                      "Warren", "rabbitmq_version", MGMT_RABBITMQ, "cluster_name",
+                      wr_gparam_cluster_name(r->b, wr_node_name()), "disable_stats", 0,
+                      "enable_queue_totals", 1, "message_stats", mgmt_json_message_stats(),
+                      "churn_rates", "queue_totals", "messages", t.ready + t.unacked,
+                      "messages_ready", t.ready, "messages_unacknowledged", t.unacked,
+                      "object_totals", "connections", conns, "consumers", t.consumers, "exchanges",
+                      t.exchanges, "queues", t.queues, "statistics_db_event_queue", 0, "node",
+                      wr_node_name(), "listeners", mgmt_listeners(r), "contexts"));
 }
 
 static json_t *
@@ -133,8 +143,8 @@ mgmt_node_json(struct mgmt_req *r)
         started = time(NULL); /* first asked: close enough to the start for an uptime */
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     return json_pack("{s:s, s:s, s:b, s:I, s:I, s:b, s:I, s:b, s:s, s:I, s:i, s:s, s:[]}", "name",
-                     mgmt_node_name(), "type", cfg->node_type ? cfg->node_type : "disc", "running",
-                     1, "mem_used", (json_int_t)mgmt_rss_bytes(), "mem_limit",
+                     wr_node_name(), "type", cfg->node_type ? cfg->node_type : "disc", "running", 1,
+                     "mem_used", (json_int_t)mgmt_rss_bytes(), "mem_limit",
                      (json_int_t)mgmt_mem_limit_bytes(r->b), "mem_alarm",
                      (alarms & WR_ALARM_MEMORY) != 0, "disk_free_limit",
                      (json_int_t)cfg->disk_free_limit, "disk_free_alarm",
@@ -152,7 +162,7 @@ mgmt_api_nodes(struct mgmt_req *r)
 void
 mgmt_api_node(struct mgmt_req *r)
 {
-    if (strcmp(r->arg[0], mgmt_node_name()) != 0) {
+    if (strcmp(r->arg[0], wr_node_name()) != 0) {
         mgmt_not_found(r);
         return;
     }
@@ -164,7 +174,7 @@ mgmt_api_whoami(struct mgmt_req *r)
 {
     mgmt_reply_json(r, 200,
                     json_pack("{s:s, s:o}", "name", wr_user_name(r->user), "tags",
-                              mgmt_json_tags(wr_user_tags(r->user))));
+                              wr_json_tags(wr_user_tags(r->user))));
 }
 
 /* F-05: 503 with the alarms in force, each as {node, resource}. */
@@ -181,10 +191,10 @@ mgmt_api_health_alarms(struct mgmt_req *r)
     list = json_array();
     if (bits & WR_ALARM_MEMORY)
         json_array_append_new(
-                list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource", "memory"));
+                list, json_pack("{s:s, s:s}", "node", wr_node_name(), "resource", "memory"));
     if (bits & WR_ALARM_DISK)
-        json_array_append_new(
-                list, json_pack("{s:s, s:s}", "node", mgmt_node_name(), "resource", "disk"));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s}", "node", wr_node_name(), "resource", "disk"));
     mgmt_reply_json(r, 503,
                     json_pack("{s:s, s:s, s:o}", "status", "failed", "reason",
                               "There are alarms in effect in the cluster", "alarms", list));

@@ -71,8 +71,6 @@ struct wr_vhost *mgmt_vhost_arg(struct mgmt_req *r, int i);
 struct wr_vhost *mgmt_vhost_write_arg(struct mgmt_req *r, int i);
 /* True when r's user holds the kind of permission on name in vhost; else replies 401. */
 bool mgmt_perm(struct mgmt_req *r, const char *vhost, enum wr_perm_kind kind, const char *name);
-/* "warren@host", as warrenctl names the node. */
-const char *mgmt_node_name(void);
 /* Calls cb for every vhost r may see. */
 typedef void mgmt_vhost_visit(struct mgmt_req *r, struct wr_vhost *vh, void *arg);
 void mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
@@ -81,7 +79,6 @@ void mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
 bool mgmt_visit_vhost_arg(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
 
 /* mgmt_json.c: objects in rabbitmq_management's shapes; each returns a new reference. */
-json_t *mgmt_json_tags(const char *tags);
 json_t *mgmt_json_queue(const struct wr_queue *q);
 json_t *mgmt_json_exchange(const struct wr_exchange *x);
 json_t *mgmt_json_vhost(struct wr_vhost *vh);
@@ -150,6 +147,12 @@ void mgmt_api_policies(struct mgmt_req *r);
 void mgmt_api_policy_get(struct mgmt_req *r);
 void mgmt_api_policy_put(struct mgmt_req *r);
 void mgmt_api_policy_delete(struct mgmt_req *r);
+void mgmt_api_gparams(struct mgmt_req *r);
+void mgmt_api_gparam_get(struct mgmt_req *r);
+void mgmt_api_gparam_put(struct mgmt_req *r);
+void mgmt_api_gparam_delete(struct mgmt_req *r);
+void mgmt_api_cluster_name_get(struct mgmt_req *r);
+void mgmt_api_cluster_name_put(struct mgmt_req *r);
 void mgmt_api_definitions_get(struct mgmt_req *r);
 void mgmt_api_definitions_post(struct mgmt_req *r);
 

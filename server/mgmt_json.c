@@ -17,19 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Warren keeps tags as one string ("administrator monitoring"); the API shows an array. */
-json_t *
-mgmt_json_tags(const char *tags)
-{
-    json_t *arr = json_array();
-    char *copy = wr_xstrdup(tags ? tags : ""), *save = NULL;
-
-    for (char *tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
-        json_array_append_new(arr, json_string(tok));
-    free(copy);
-    return arr;
-}
-
 static const char *
 mgmt_qtype_name(enum wr_qtype t)
 {
@@ -60,7 +47,7 @@ mgmt_json_queue(const struct wr_queue *q)
     json_object_set_new(j, "messages_ready", json_integer(ready));
     json_object_set_new(j, "messages_unacknowledged", json_integer(unacked));
     json_object_set_new(j, "name", json_stringn(wr_queue_name(q), wr_queue_name_len(q)));
-    json_object_set_new(j, "node", json_string(mgmt_node_name()));
+    json_object_set_new(j, "node", json_string(wr_node_name()));
     json_object_set_new(j, "operator_policy",
                         mgmt_json_string_or_null(wr_policy_of_queue(q, true)));
     json_object_set_new(j, "policy", mgmt_json_string_or_null(wr_policy_of_queue(q, false)));
@@ -82,8 +69,7 @@ mgmt_json_exchange(const struct wr_exchange *x)
                      wr_vhost_name(wr_exchange_vhost(x)));
 }
 
-/* Vhost metadata (description, tags, default queue type) is not kept by Warren yet: shown
- * empty, as RabbitMQ shows a vhost created without any. */
+/* default_queue_type is "undefined" as on RabbitMQ 3.10, which does not keep it either. */
 json_t *
 mgmt_json_vhost(struct wr_vhost *vh)
 {
@@ -98,12 +84,13 @@ mgmt_json_vhost(struct wr_vhost *vh)
         ready += wr_queue_ready(q);
         unacked += wr_queue_unacked(q);
     }
-    return json_pack("{s:s, s:s, s:[], s:s, s:{s:s, s:[]}, s:b, s:{s:s}, s:I, s:I, s:I}", "name",
-                     wr_vhost_name(vh), "description", "", "tags", "default_queue_type",
-                     "undefined", "metadata", "description", "", "tags", "tracing", 0,
-                     "cluster_state", mgmt_node_name(), "running", "messages_ready",
-                     (json_int_t)ready, "messages_unacknowledged", (json_int_t)unacked, "messages",
-                     (json_int_t)(ready + unacked));
+    return json_pack("{s:s, s:s, s:o, s:s, s:{s:s, s:o}, s:b, s:{s:s}, s:I, s:I, s:I}", "name",
+                     wr_vhost_name(vh), "description", wr_vhost_description(vh), "tags",
+                     wr_json_tags(wr_vhost_tags(vh)), "default_queue_type", "undefined", "metadata",
+                     "description", wr_vhost_description(vh), "tags",
+                     wr_json_tags(wr_vhost_tags(vh)), "tracing", 0, "cluster_state", wr_node_name(),
+                     "running", "messages_ready", (json_int_t)ready, "messages_unacknowledged",
+                     (json_int_t)unacked, "messages", (json_int_t)(ready + unacked));
 }
 
 json_t *
@@ -116,7 +103,7 @@ mgmt_json_user(const struct wr_user *u)
         EVP_EncodeBlock((unsigned char *)b64, sh, sizeof(sh));
     return json_pack("{s:s, s:s, s:s, s:o, s:{}}", "name", wr_user_name(u), "password_hash", b64,
                      "hashing_algorithm", "rabbit_password_hashing_sha256", "tags",
-                     mgmt_json_tags(wr_user_tags(u)), "limits");
+                     wr_json_tags(wr_user_tags(u)), "limits");
 }
 
 json_t *

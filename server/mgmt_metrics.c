@@ -156,7 +156,7 @@ mgmt_metrics_node(struct wr_broker *b, struct evbuffer *out)
                      "RabbitMQ node & cluster identity info");
     evbuffer_add_printf(out,
                         "rabbitmq_identity_info{rabbitmq_node=\"%s\",rabbitmq_cluster=\"%s\"} 1\n",
-                        mgmt_node_name(), mgmt_node_name());
+                        wr_node_name(), wr_node_name());
     mgmt_metric(out, "rabbitmq_connections", "gauge", "Connections currently open",
                 wr_hmap_count(wr_broker_conns(b)));
     mgmt_metric(out, "rabbitmq_process_resident_memory_bytes", "gauge", "Memory used in bytes",

@@ -17,6 +17,7 @@
 enum wr_cfg_type {
     WR_CFG_INT,
     WR_CFG_STR,
+    WR_CFG_FILE, /* a path that must name a readable file, checked as RabbitMQ does at start */
     WR_CFG_BOOL,
     WR_CFG_LEVEL,
     WR_CFG_CHOICE,
@@ -64,9 +65,9 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"log.file.level", WR_CFG_LEVEL, F(log_level), 0, 0},
         /* keys ending in '*' are indexed: the '*' stands for a number, as in versions.1 */
         {"listeners.ssl.default", WR_CFG_INT, F(tls_port), 0, 65535},
-        {"ssl_options.cacertfile", WR_CFG_STR, F(tls_cacertfile), 0, 0},
-        {"ssl_options.certfile", WR_CFG_STR, F(tls_certfile), 0, 0},
-        {"ssl_options.keyfile", WR_CFG_STR, F(tls_keyfile), 0, 0},
+        {"ssl_options.cacertfile", WR_CFG_FILE, F(tls_cacertfile), 0, 0},
+        {"ssl_options.certfile", WR_CFG_FILE, F(tls_certfile), 0, 0},
+        {"ssl_options.keyfile", WR_CFG_FILE, F(tls_keyfile), 0, 0},
         {"ssl_options.password", WR_CFG_STR, F(tls_password), 0, 0},
         {"ssl_options.verify", WR_CFG_CHOICE, F(tls_verify_peer), 0, 0},
         {"ssl_options.fail_if_no_peer_cert", WR_CFG_BOOL, F(tls_fail_if_no_peer_cert), 0, 1},
@@ -78,9 +79,9 @@ static const struct wr_cfg_key wr_cfg_keys[] = {
         {"management.tcp.port", WR_CFG_INT, F(mgmt_port), 0, 65535},
         {"prometheus.tcp.port", WR_CFG_INT, F(prometheus_port), 0, 65535},
         {"management.ssl.port", WR_CFG_INT, F(mgmt_tls_port), 0, 65535},
-        {"management.ssl.cacertfile", WR_CFG_STR, F(mgmt_tls_cacertfile), 0, 0},
-        {"management.ssl.certfile", WR_CFG_STR, F(mgmt_tls_certfile), 0, 0},
-        {"management.ssl.keyfile", WR_CFG_STR, F(mgmt_tls_keyfile), 0, 0},
+        {"management.ssl.cacertfile", WR_CFG_FILE, F(mgmt_tls_cacertfile), 0, 0},
+        {"management.ssl.certfile", WR_CFG_FILE, F(mgmt_tls_certfile), 0, 0},
+        {"management.ssl.keyfile", WR_CFG_FILE, F(mgmt_tls_keyfile), 0, 0},
         {"management.ssl.password", WR_CFG_STR, F(mgmt_tls_password), 0, 0},
         {"management.ssl.verify", WR_CFG_CHOICE, F(mgmt_tls_verify_peer), 0, 0},
         {"management.ssl.fail_if_no_peer_cert", WR_CFG_BOOL, F(mgmt_tls_fail_if_no_peer_cert), 0,
@@ -268,6 +269,20 @@ wr_cfg_set_number(const struct wr_cfg_key *k, void *field, const char *val, char
     return 0;
 }
 
+/* RabbitMQ refuses to boot on a TLS file it cannot read ("file does not exist or cannot be read
+ * by the node"); a directory fails too. */
+static bool
+wr_cfg_readable(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    bool ok = f != NULL && fgetc(f) != EOF;
+
+    ok = ok || (f != NULL && !ferror(f)); /* an empty file is readable, a directory is not */
+    if (f != NULL)
+        fclose(f);
+    return ok;
+}
+
 static int
 wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, char *err,
            size_t errcap)
@@ -293,6 +308,14 @@ wr_cfg_set(struct wr_config *cfg, const struct wr_cfg_key *k, const char *val, c
             wr_cfg_store_int(field, k->size, v);
         return 0;
     }
+    case WR_CFG_FILE:
+        if (!wr_cfg_readable(val)) {
+            snprintf(err, errcap,
+                     "invalid value '%s' for %s: file does not exist or cannot be read", val,
+                     k->key);
+            return -1;
+        }
+        /* fall through */
     case WR_CFG_STR:
         *(const char **)field = wr_cfg_keep(wr_xstrdup(val));
         return 0;

@@ -277,8 +277,8 @@ wr_tls_free(struct wr_tls *t)
 
 /* RFC 4514 form, most specific RDN first ("CN=alice,O=example"), as RabbitMQ's default
  * ssl_cert_login_from = distinguished_name. UTF-8 is kept, not hex-escaped. */
-static char *
-wr_tls_cert_dn(X509 *cert)
+char *
+wr_tls_name_string(const X509_NAME *name)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     char *data, *s = NULL;
@@ -286,8 +286,7 @@ wr_tls_cert_dn(X509 *cert)
 
     if (bio == NULL)
         return NULL;
-    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
         n = BIO_get_mem_data(bio, &data);
         s = wr_xmalloc((size_t)n + 1);
         memcpy(s, data, (size_t)n);
@@ -336,7 +335,7 @@ wr_tls_peer_identity(const struct wr_tls *t, struct bufferevent *bev)
 
     if (!t->verify_peer || cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
         return NULL;
-    return t->login_cn ? wr_tls_cert_cn(cert) : wr_tls_cert_dn(cert);
+    return t->login_cn ? wr_tls_cert_cn(cert) : wr_tls_name_string(X509_get_subject_name(cert));
 }
 
 static void

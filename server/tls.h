@@ -41,5 +41,18 @@ void wr_tls_free(struct wr_tls *t);
 void wr_tls_accept(struct wr_tls *t, int fd, const struct sockaddr *peer, int plen);
 /* Logs and clears OpenSSL's error queue, prefixed with what failed. */
 void wr_tls_log_errors(const char *what);
+/* A certificate name in RFC 4514 form ("CN=alice,O=example"), malloc'd; NULL on failure. */
+char *wr_tls_name_string(const X509_NAME *name);
+
+/* A TLS connection's session as the management API shows it (ssl_protocol, ssl_cipher, ...),
+ * in the names RabbitMQ (Erlang's ssl) uses. tls_session.c. */
+struct bufferevent;
+struct wr_tls_session {
+    char protocol[16], cipher[48], hash[24], key_exchange[32];
+    char *subject, *issuer, *validity; /* of the peer's certificate; NULL without one */
+};
+/* false for a connection that is not TLS (s is then left empty). */
+bool wr_tls_session_get(struct bufferevent *bev, struct wr_tls_session *s);
+void wr_tls_session_fini(struct wr_tls_session *s);
 
 #endif

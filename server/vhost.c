@@ -13,6 +13,7 @@
 
 struct wr_vhost {
     char *name;
+    char *description, *tags; /* metadata; tags comma-separated */
     struct wr_broker *broker;
     struct wr_hmap *exchanges;
     struct wr_hmap *queues;
@@ -40,6 +41,8 @@ wr_vhost_new(struct wr_broker *b, const char *name)
     struct wr_vhost *vh = wr_xcalloc(1, sizeof(*vh));
 
     vh->name = wr_xstrdup(name);
+    vh->description = wr_xstrdup("");
+    vh->tags = wr_xstrdup("");
     vh->broker = b;
     vh->exchanges = wr_hmap_new();
     vh->queues = wr_hmap_new();
@@ -80,6 +83,8 @@ wr_vhost_free(struct wr_vhost *vh)
     wr_hmap_free(vh->exchanges);
     wr_hmap_free(vh->queues);
     free(vh->name);
+    free(vh->description);
+    free(vh->tags);
     free(vh);
 }
 
@@ -87,6 +92,29 @@ const char *
 wr_vhost_name(const struct wr_vhost *vh)
 {
     return vh->name;
+}
+
+void
+wr_vhost_set_metadata(struct wr_vhost *vh, const char *description, const char *tags)
+{
+    char *d = wr_xstrdup(description), *t = wr_xstrdup(tags);
+
+    free(vh->description);
+    free(vh->tags);
+    vh->description = d;
+    vh->tags = t;
+}
+
+const char *
+wr_vhost_description(const struct wr_vhost *vh)
+{
+    return vh->description;
+}
+
+const char *
+wr_vhost_tags(const struct wr_vhost *vh)
+{
+    return vh->tags;
 }
 
 struct wr_broker *

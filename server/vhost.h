@@ -18,6 +18,10 @@ struct wr_vhost *wr_vhost_new(struct wr_broker *b, const char *name);
 void wr_vhost_free(struct wr_vhost *vh);
 const char *wr_vhost_name(const struct wr_vhost *vh);
 struct wr_broker *wr_vhost_broker(const struct wr_vhost *vh);
+/* Metadata shown by the API and definitions: a description and comma-separated tags. */
+void wr_vhost_set_metadata(struct wr_vhost *vh, const char *description, const char *tags);
+const char *wr_vhost_description(const struct wr_vhost *vh);
+const char *wr_vhost_tags(const struct wr_vhost *vh);
 
 struct wr_exchange *wr_vhost_exchange(const struct wr_vhost *vh, const char *name, size_t len);
 struct wr_queue *wr_vhost_queue(const struct wr_vhost *vh, const char *name, size_t len);

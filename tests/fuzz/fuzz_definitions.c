@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wr_config_defaults(&cfg);
     b = wr_broker_new(base, &cfg);
     wr_definitions_import(b, (const char *)data, size, err, sizeof(err));
-    free(wr_definitions_export(b));
+    free(wr_definitions_export(b, true));
     wr_broker_free(b);
     event_base_free(base);
     return 0;

@@ -179,6 +179,27 @@ expect "clear_vhost_limits" 0 'Clearing vhost "/" limits ...' -- clear_vhost_lim
 expect "vhost limits cleared" 0 "" -- list_vhost_limits -q
 "$CTL" -q delete_user u2 >/dev/null
 
+# global runtime parameters and the cluster name (rabbitmqctl 3.10's texts and exit codes)
+expect "set_global_parameter" 0 'Setting global runtime parameter "my_param" to "{"a": 1}" ...' \
+    -- set_global_parameter my_param '{"a": 1}'
+expect "set_cluster_name" 0 "Setting cluster name to prod-eu ..." -- set_cluster_name prod-eu
+expect "list_global_parameters" 0 "name${TAB}value
+cluster_name${TAB}\"prod-eu\"
+my_param${TAB}{\"a\":1}" -- list_global_parameters -q
+expect "set_global_parameter with a value that is not JSON" 69 \
+    'Setting global runtime parameter "bad" to "notjson" ...' -- set_global_parameter bad notjson
+grep -q "JSON decoding error" "$DIR/stderr" && ok "the JSON error is reported" ||
+    not_ok "no JSON decoding error on stderr"
+expect "clear_global_parameter" 0 'Clearing global runtime parameter "my_param" ...' -- \
+    clear_global_parameter my_param
+expect "clear_global_parameter of a missing one" 69 \
+    'Clearing global runtime parameter "my_param" ...' -- clear_global_parameter my_param
+grep -q "Parameter does not exist" "$DIR/stderr" && ok "the missing parameter is reported" ||
+    not_ok "no 'Parameter does not exist' on stderr"
+expect "cluster_name reaches the management overview's source" 0 '[
+{"name":"cluster_name","value":"\"prod-eu\""}
+]' -- list_global_parameters --formatter json
+
 # a live consumer: channels and consumers listed, then its connection closed
 amqp declare-queue -q cq >/dev/null
 timeout 30 amqp-consume --server 127.0.0.1 --port "$PORT" -q cq -p 7 cat >/dev/null 2>&1 &

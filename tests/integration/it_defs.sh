@@ -29,22 +29,32 @@ start() {  # start NAME: a broker with its data in $DIR/NAME; sets PORT
 }
 lists() {
     "$CTL" -q list_users
-    "$CTL" -q list_vhosts
+    "$CTL" -q list_vhosts name description tags
     "$CTL" -q list_policies -p app
     "$CTL" -q list_queues -p / name durable
+    "$CTL" -q list_global_parameters
 }
 
 start a
-"$CTL" -q add_vhost app
+"$CTL" -q add_vhost app --description "the app's vhost" --tags "team-a, billing"
 "$CTL" -q add_user carol pw
+"$CTL" -q set_cluster_name defs-test
+"$CTL" -q set_global_parameter app_settings '{"retries": [1, 2]}'
 "$CTL" -q set_user_tags carol monitoring
 "$CTL" -q set_permissions -p app carol '^carol' '.*' '.*'
 "$CTL" -q set_policy -p app ttl '^t\.' '{"message-ttl":1000,"max-length":5}' --priority 3
 amqp-declare-queue --port="$PORT" -d -q durable.q >/dev/null
 "$CTL" export_definitions "$DIR/defs.json" >/dev/null
 want=$(lists)
-grep -q '"hashing_algorithm": "rabbit_password_hashing_sha256"' "$DIR/defs.json" &&
+grep -q '"hashing_algorithm":"rabbit_password_hashing_sha256"' "$DIR/defs.json" &&
     ok "export carries RabbitMQ's hashing algorithm" || not_ok "export lacks hashing_algorithm"
+grep -q "app	the app's vhost	\[team-a, billing\]" <<<"$want" &&
+    ok "add_vhost keeps --description and --tags" || not_ok "vhost metadata: $want"
+grep -q 'app_settings	{"retries":\[1,2\]}' <<<"$want" && grep -q 'cluster_name	"defs-test"' <<<"$want" &&
+    ok "global parameters are listed" || not_ok "global parameters: $want"
+# as rabbitmqctl: "-" prints the document alone, one line, keys sorted
+out=$("$CTL" export_definitions -)
+check "export_definitions - prints only the JSON" "$(head -c 12 <<<"$out")" '{"bindings":'
 
 start b
 "$CTL" import_definitions "$DIR/defs.json" >/dev/null && ok "import exit code 0" ||

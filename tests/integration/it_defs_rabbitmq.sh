@@ -37,7 +37,8 @@ stop() {
 
 # compare EXPORT: each section of Warren's export equals the fixture's, as unordered lists.
 # Normalized away, because Warren legitimately writes them differently:
-# - vhosts[].metadata: Warren keeps no vhost description or tags (it exports them empty);
+# - vhosts[].metadata.tags given as one string: rabbitmqctl 3.10's add_vhost --tags stores the
+#   comma-separated text unsplit; Warren splits it into the list the HTTP API would store;
 # - exchanges[].internal when false: RabbitMQ 3.10 does not write the key, and reads its
 #   absence as false, as Warren's import does;
 # - the top-level version and product keys, which name the exporting broker.
@@ -50,8 +51,10 @@ SECTIONS = ("users", "vhosts", "permissions", "topic_permissions", "parameters",
 
 def norm(section, o):
     o = dict(o)
-    if section == "vhosts":
-        o.pop("metadata", None)
+    if section == "vhosts" and isinstance(o.get("metadata", {}).get("tags"), str):
+        m = dict(o["metadata"])
+        m["tags"] = [t.strip() for t in m["tags"].split(",") if t.strip()]
+        o["metadata"] = m
     if section == "exchanges" and o.get("internal") is False:
         o.pop("internal")
     return json.dumps(o, sort_keys=True)

@@ -66,6 +66,7 @@ check "401 with a wrong password" '[ "$CODE" = 401 ] && has "Login failed"'
 
 api /api/overview
 check "overview fields" '[ "$CODE" = 200 ] && has "\"management_version\":\"3.10.8\"" && has "\"rabbitmq_version\":\"3.10.8\"" && has "\"product_name\":" && has "\"node\":" && has "\"object_totals\":{" && has "\"queue_totals\":{"'
+check "overview lists the bound listeners, ephemeral ports resolved" 'has "\"protocol\":\"amqp\",\"ip_address\":\"::\",\"port\":$PORT}" && has "\"protocol\":\"http\",\"ip_address\":\"::\",\"port\":$MPORT}" && has "\"protocol\":\"http/prometheus\",\"ip_address\":\"::\",\"port\":$PPORT}"'
 api /api/whoami
 check "whoami" '[ "$CODE" = 200 ] && has "{\"name\":\"guest\",\"tags\":\[\"administrator\"\]}"'
 api /api/nodes
@@ -80,6 +81,15 @@ api /api/vhosts
 check "GET /api/vhosts lists / and v1" '[ "$CODE" = 200 ] && has "\"name\":\"/\"" && has "\"name\":\"v1\""'
 api /api/vhosts/%2F
 check "GET /api/vhosts/%2F" '[ "$CODE" = 200 ] && has "\"name\":\"/\""'
+put /api/vhosts/v1 '{"description":"orders","tags":"a, b"}'
+check "PUT vhost metadata (204)" '[ "$CODE" = 204 ]'
+api /api/vhosts/v1
+check "vhost shows description and tags" 'has "\"description\":\"orders\"" && has "\"tags\":\[\"a\",\"b\"\]" && has "\"metadata\":{\"description\":\"orders\""'
+put /api/vhosts/v1 '{}'
+api /api/vhosts/v1
+check "PUT without metadata clears it, as RabbitMQ" 'has "\"description\":\"\"" && has "\"tags\":\[\]"'
+api /api/vhosts/%2F
+check "the default vhost's description" 'has "\"description\":\"Default virtual host\""'
 api /api/vhosts/nope
 check "missing vhost 404" '[ "$CODE" = 404 ] && has "\"error\":\"Object Not Found\""'
 
@@ -147,7 +157,7 @@ put /api/policies/v1/keep '{"pattern":"^k","definition":{"message-ttl":1000}}'
 amqp declare-queue -q dq -d >/dev/null
 api /api/definitions
 cp "$DIR/body" "$DIR/defs-a.json"
-check "GET definitions" '[ "$CODE" = 200 ] && has "\"rabbitmq_version\"" && has "\"name\": \"dq\""'
+check "GET definitions" '[ "$CODE" = 200 ] && has "\"rabbitmq_version\"" && has "\"name\":\"dq\""'
 A_MPORT=$MPORT A_PORT=$PORT A_PPORT=$PPORT A_SOCK=$WARREN_CTL_SOCKET
 start b
 api -X POST -H 'content-type: application/json' --data-binary "@$DIR/defs-a.json" /api/definitions
@@ -191,6 +201,28 @@ api /
 check "GET / returns the dashboard" '[ "$CODE" = 200 ] && grep -qi "^content-type: text/html" "$DIR/headers" && has "<html" && has "/api/queues"'
 http /
 check "dashboard needs a login" '[ "$CODE" = 401 ]'
+
+# global parameters and the cluster name (rabbitmq_management 3.10's codes and shapes)
+put /api/global-parameters/gp1 '{"value":{"x":2}}'
+check "PUT global parameter (201)" '[ "$CODE" = 201 ]'
+put /api/global-parameters/gp1 '{"value":{"x":3}}'
+check "PUT it again (204)" '[ "$CODE" = 204 ]'
+put /api/global-parameters/gp1 '{"name":"gp1"}'
+check "PUT without value 400" '[ "$CODE" = 400 ] && has "key_missing,value"'
+api /api/global-parameters/gp1
+check "GET global parameter" '[ "$CODE" = 200 ] && has "\"value\":{\"x\":3}" && has "\"name\":\"gp1\""'
+api /api/cluster-name
+check "cluster name defaults to the node name" '[ "$CODE" = 200 ] && has "\"name\":\"warren@"'
+put /api/cluster-name '{"name":"prod-eu"}'
+check "PUT cluster-name (204)" '[ "$CODE" = 204 ]'
+api /api/overview
+check "overview shows the cluster name" 'has "\"cluster_name\":\"prod-eu\""'
+api /api/global-parameters
+check "GET global-parameters lists both" 'has "\"name\":\"cluster_name\",\"value\":\"prod-eu\"" && has "\"name\":\"gp1\""'
+api -X DELETE /api/global-parameters/gp1
+check "DELETE global parameter (204)" '[ "$CODE" = 204 ]'
+api -X DELETE /api/global-parameters/gp1
+check "DELETE missing global parameter 404" '[ "$CODE" = 404 ]'
 
 # hostile requests
 put /api/vhosts/v2 '{"description":'

@@ -146,6 +146,11 @@ check "ready file names the HTTPS management port" test -n "$mtport"
 check "plain management listener off when only management.ssl is set" https_only https
 check "HTTPS listener start logged" grep -q 'management API over HTTPS on port' "$dir/https.log"
 check "GET /api/overview over HTTPS: 200 JSON" overview_json
+https_listed() {
+    grep -q "\"protocol\":\"https\",\"ip_address\":\"::\",\"port\":$mtport}" "$dir/body" &&
+        grep -q "\"protocol\":\"amqp/ssl\",\"ip_address\":\"::\",\"port\":$tls_port}" "$dir/body"
+}
+check "overview lists the HTTPS and amqps listeners" https_listed
 check "GET /api/whoami over HTTPS names guest" get_named /api/whoami guest
 check "PUT /api/vhosts/mtls over HTTPS creates it" put_created /api/vhosts/mtls
 check "GET /api/vhosts/mtls over HTTPS finds it" get_named /api/vhosts/mtls mtls
@@ -153,6 +158,29 @@ check "wrong password over HTTPS: 401" login_refused
 check "certificate from another CA not trusted by curl" untrusted_server
 check "no client certificate needed without management.ssl.verify" ok_without_cert
 check "amqps still demands a client certificate (ssl_options.*)" amqps_needs_cert
+# an amqps connection as /api/connections shows it: RabbitMQ's ssl_* and peer_cert_* keys
+pika_python=$(sh "$src/tests/tls/pika-python.sh")
+amqps_conn_listed() {
+    "$pika_python" "$src/tests/tls/pika_tls.py" "$tls_port" "$certs" hold 6 &
+    holder=$!
+    found=1
+    for _ in $(seq 50); do
+        https /api/connections
+        if grep -q '"ssl":true' "$dir/body"; then found=0; break; fi
+        sleep 0.1
+    done
+    wait "$holder"
+    [ "$found" = 0 ] && grep -q '"ssl_protocol":"tlsv1.3"' "$dir/body" &&
+        grep -q '"ssl_hash":"aead"' "$dir/body" && grep -q '"ssl_key_exchange":"any"' "$dir/body" &&
+        grep -q '"peer_cert_subject":"CN=' "$dir/body" &&
+        grep -q '"peer_cert_validity":"[0-9-]*T[0-9:]*Z - ' "$dir/body"
+}
+if [ -n "$pika_python" ]; then
+    check "an amqps connection is listed with its TLS session and client certificate" \
+        amqps_conn_listed
+else
+    echo "ok - amqps connection listing # SKIP no python3 with pika (apt-get install python3-pika)"
+fi
 check "plain HTTP to the HTTPS port gets no HTTP reply" plain_http_refused
 check "HTTPS still served after the plain HTTP attempt" overview_json
 check "TLS 1.3 handshake" handshake_ok -tls1_3
@@ -216,7 +244,9 @@ check "unloadable key named in the log" \
 # 4. malformed values stop the broker at start, with a reason
 printf 'management.ssl.verify = verify_sometimes\n' >"$dir/badverify.conf"
 printf 'management.ssl.versions.1 = sslv3\n' >"$dir/badversion.conf"
-for c in badverify badversion; do
+# as RabbitMQ ("file does not exist or cannot be read by the node"): no start at all
+printf 'management.ssl.certfile = %s/missing.pem\n' "$certs" >"$dir/nofile.conf"
+for c in badverify badversion nofile; do
     check "bad management.ssl value ($c) refused at start" start_refused "$c"
 done
 

@@ -85,14 +85,7 @@ hello_to_plain_port() {
     ! timeout 10 openssl s_client -connect "127.0.0.1:$port" </dev/null >/dev/null 2>&1
 }
 
-# pika (python3-pika) may live in the system python only
-pika_python=
-for py in python3 /usr/bin/python3; do
-    if command -v "$py" >/dev/null && "$py" -c 'import pika' 2>/dev/null; then
-        pika_python=$py
-        break
-    fi
-done
+pika_python=$(sh "$src/tests/tls/pika-python.sh")
 
 common="ssl_options.cacertfile = $certs/ca.pem
 ssl_options.certfile = $certs/server.pem

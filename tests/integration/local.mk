@@ -23,7 +23,8 @@ tests_integration_it_tls_client_SOURCES = tests/integration/it_tls.c
 tests_integration_it_tls_client_CPPFLAGS = $(AM_CPPFLAGS) $(RABBITMQ_CFLAGS)
 tests_integration_it_tls_client_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/it_tls.sh
-EXTRA_DIST += tests/integration/it_tls.sh tests/tls/make-certs.sh tests/tls/pika_tls.py
+EXTRA_DIST += tests/integration/it_tls.sh tests/tls/make-certs.sh tests/tls/pika_tls.py \
+	tests/tls/pika-python.sh
 
 # Hostile input (issue 6): tests/hostile/hostile against a broker started by it_hostile.sh.
 include tests/hostile/local.mk

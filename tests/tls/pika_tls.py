@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MPL-2.0
 """it_tls.sh's pika client: over amqps with a client certificate, logs in with EXTERNAL (the
-certificate's CN) or PLAIN, then publishes a message and gets it back.
-usage: pika_tls.py PORT CERTDIR external|plain"""
+certificate's CN) or PLAIN, then publishes a message and gets it back; or, with "hold",
+logs in with PLAIN and keeps the connection open for SECONDS (it_mgmt_tls.sh lists it).
+usage: pika_tls.py PORT CERTDIR external|plain|hold [SECONDS]"""
 import ssl
 import sys
+import time
 
 import pika
 
@@ -18,6 +20,10 @@ def main():
                                        ssl_options=pika.SSLOptions(ctx, "localhost"),
                                        connection_attempts=1, socket_timeout=10)
     conn = pika.BlockingConnection(params)
+    if mech == "hold":
+        conn.sleep(float(sys.argv[4]))
+        conn.close()
+        return 0
     ch = conn.channel()
     q = ch.queue_declare("", exclusive=True).method.queue
     ch.confirm_delivery()

@@ -38,6 +38,7 @@ populate(struct fx *f)
     struct wr_exchange_opts xo = {.type = WR_X_TOPIC, .durable = true};
 
     assert_int_equal(wr_admin_add_vhost(f->b, "v1", err, sizeof(err)), 0);
+    assert_int_equal(wr_admin_set_vhost_metadata(f->b, "v1", "first", "x,y", err, sizeof(err)), 0);
     assert_int_equal(wr_admin_add_user(f->b, "alice", "s3cret", err, sizeof(err)), 0);
     assert_int_equal(wr_admin_set_tags(f->b, "alice", "monitoring", err, sizeof(err)), 0);
     assert_int_equal(
@@ -60,7 +61,7 @@ test_round_trip(void **state)
     char err[300];
 
     populate(f);
-    char *json = wr_definitions_export(f->b);
+    char *json = wr_definitions_export(f->b, true);
     assert_non_null(json);
     void *gs = &g;
     fx_setup(&gs);
@@ -68,6 +69,8 @@ test_round_trip(void **state)
     assert_int_equal(wr_definitions_import(g2->b, json, strlen(json), err, sizeof(err)), 0);
     struct wr_vhost *vh = wr_broker_vhost(g2->b, "v1", 2);
     assert_non_null(vh);
+    assert_string_equal(wr_vhost_description(vh), "first");
+    assert_string_equal(wr_vhost_tags(vh), "x,y");
     const struct wr_user *u = wr_broker_user(g2->b, "alice", 5);
     assert_non_null(u);
     /* the hash travelled, not the password: the same password still logs in */
@@ -98,6 +101,7 @@ test_import_rejects(void **state)
             "{\"users\":[{\"name\":\"x\",\"password_hash\":\"short\"}]}",
             "{\"users\":[{\"name\":\"x\",\"hashing_algorithm\":\"rabbit_password_hashing_md5\"}]}",
             "{\"queues\":[{\"name\":\"q\",\"vhost\":\"nope\"}]}",
+            "{\"vhosts\":[{\"name\":\"v\",\"metadata\":{\"tags\":[1]}}]}",
             "{\"bindings\":[{\"source\":\"nope\",\"vhost\":\"/\",\"destination\":\"q\"}]}",
             ("{\"policies\":[{\"vhost\":\"/\",\"name\":\"p\",\"pattern\":\".*\","
              "\"definition\":{\"foo\":1}}]}"),

@@ -219,7 +219,7 @@ test_operator_policy_definitions(void **state)
     assert_string_equal(wr_policy_of_queue(q, true), "rt-op-cap");
     assert_int_equal(wr_queue_params(q)->max_length, 5000);
     assert_int_equal(wr_vhost_max_queues(f->vh), 128);
-    out = wr_definitions_export(f->b);
+    out = wr_definitions_export(f->b, false);
     exp = json_loads(out, 0, NULL);
     json_array_foreach(json_object_get(exp, "parameters"), i, e)
     {

@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -100,17 +103,20 @@ static void
 test_management_tls(void **state)
 {
     struct wr_config cfg;
-    char err[256] = "";
+    char err[256] = "", pem[] = "/tmp/test_settings_XXXXXX", text[512];
+    int fd = mkstemp(pem);
 
     (void)state;
+    assert_true(fd >= 0);
+    close(fd);
     wr_config_defaults(&cfg);
     assert_int_equal(cfg.mgmt_tls_port, -1);
-    assert_int_equal(parse(&cfg,
-                           "management.ssl.certfile = /c.pem\nmanagement.ssl.versions.1 = tlsv1.3\n"
-                           "management.ssl.verify = verify_peer\nmanagement.ssl.depth = 3\n",
-                           err, sizeof(err)),
-                     0);
-    assert_string_equal(cfg.mgmt_tls_certfile, "/c.pem");
+    snprintf(text, sizeof(text),
+             "management.ssl.certfile = %s\nmanagement.ssl.versions.1 = tlsv1.3\n"
+             "management.ssl.verify = verify_peer\nmanagement.ssl.depth = 3\n",
+             pem);
+    assert_int_equal(parse(&cfg, text, err, sizeof(err)), 0);
+    assert_string_equal(cfg.mgmt_tls_certfile, pem);
     assert_int_equal(cfg.mgmt_tls_versions, WR_TLS_V1_3);
     assert_int_equal(cfg.mgmt_tls_verify_peer, 1);
     assert_int_equal(cfg.mgmt_tls_depth, 3);
@@ -119,6 +125,14 @@ test_management_tls(void **state)
     assert_true(cfg.mgmt_tls_given);
     assert_int_equal(parse(&cfg, "management.ssl.verify = sometimes\n", err, sizeof(err)), -1);
     assert_string_equal(err, "t.conf:1: invalid value 'sometimes' for management.ssl.verify");
+    /* as RabbitMQ: a TLS file that cannot be read stops the start */
+    assert_int_equal(parse(&cfg, "ssl_options.keyfile = /nonexistent/k.pem\n", err, sizeof(err)),
+                     -1);
+    assert_string_equal(err,
+                        "t.conf:1: invalid value '/nonexistent/k.pem' for ssl_options.keyfile: "
+                        "file does not exist or cannot be read");
+    assert_int_equal(parse(&cfg, "management.ssl.cacertfile = /tmp\n", err, sizeof(err)), -1);
+    unlink(pem);
     wr_config_free(&cfg);
 }
 
