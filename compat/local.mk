@@ -14,7 +14,7 @@ compat_run_scenarios_SOURCES = \
 	compat/scenarios/consume.c \
 	compat/scenarios/confirm_tx.c \
 	compat/scenarios/ttl.c \
-	compat/scenarios/limits.c \
+	compat/scenarios/limits.c compat/scenarios/backlog.c \
 	compat/scenarios/dlx.c \
 	compat/scenarios/priority.c \
 	compat/scenarios/routing_ext.c \

@@ -33,7 +33,7 @@ libwarren_a_SOURCES += \
 	server/regex.c server/regex.h \
 	server/publish.c \
 	server/reply_to.c \
-	server/queue.c server/queue.h \
+	server/queue.c server/spill.c server/spill.h server/queue.h \
 	server/queue_args.c server/queue_args.h \
 	server/user.c server/user.h \
 	server/vhost.c server/vhost.h

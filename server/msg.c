@@ -86,3 +86,42 @@ wr_msg_set_props_info(struct wr_msg *m)
     m->delivery_mode = (p.flags & WR_P_DELIVERY_MODE) ? p.delivery_mode : 0;
     m->priority = (p.flags & WR_P_PRIORITY) ? p.priority : 0;
 }
+
+size_t
+wr_msg_hdr_len(const struct wr_msg *m)
+{
+    return 2 + (size_t)m->exchange_len + m->rk_len + m->props_len;
+}
+
+size_t
+wr_msg_hdr_encode(const struct wr_msg *m, uint8_t *buf)
+{
+    size_t n = 0;
+
+    buf[n++] = m->exchange_len;
+    memcpy(buf + n, m->exchange, m->exchange_len);
+    n += m->exchange_len;
+    buf[n++] = m->rk_len;
+    memcpy(buf + n, m->rk, m->rk_len);
+    n += m->rk_len;
+    memcpy(buf + n, m->props, m->props_len);
+    return n + m->props_len;
+}
+
+struct wr_msg *
+wr_msg_hdr_decode(const uint8_t *hdr, uint32_t hlen, uint32_t blen)
+{
+    uint32_t off;
+
+    if (hlen < 2 || hdr[0] + 2u > hlen)
+        return NULL;
+    const uint8_t *ex = hdr + 1;
+    uint8_t exlen = hdr[0];
+    off = 1 + exlen;
+    uint8_t rklen = hdr[off++];
+    if (off + rklen > hlen)
+        return NULL;
+    const uint8_t *rk = hdr + off;
+    off += rklen;
+    return wr_msg_new(ex, exlen, rk, rklen, hdr + off, hlen - off, blen);
+}

@@ -36,6 +36,12 @@ void wr_msg_unref(struct wr_msg *m);
 void wr_msg_set_props_info(struct wr_msg *m);
 /* evbuffer_add_reference cleanup: drops the ref taken for a referenced body chunk. */
 void wr_msg_unref_cb(const void *data, size_t len, void *arg);
+/* The message without its body as stored on disk (exchange, routing key, raw properties):
+ * wr_msg_hdr_len bytes written by encode; decode returns a message with room for blen body
+ * bytes (not filled), or NULL when hdr is malformed. */
+size_t wr_msg_hdr_len(const struct wr_msg *m);
+size_t wr_msg_hdr_encode(const struct wr_msg *m, uint8_t *buf);
+struct wr_msg *wr_msg_hdr_decode(const uint8_t *hdr, uint32_t hlen, uint32_t blen);
 /* Live message count and bytes, for memory accounting. */
 uint64_t wr_msg_live_bytes(void);
 

@@ -139,21 +139,6 @@ wr_persist_close(struct wr_persist *p)
 }
 
 /* hdr = u8 exchange length, exchange, u8 key length, key, properties. */
-static size_t
-wr_hdr_encode(const struct wr_msg *m, uint8_t *buf)
-{
-    size_t n = 0;
-
-    buf[n++] = m->exchange_len;
-    memcpy(buf + n, m->exchange, m->exchange_len);
-    n += m->exchange_len;
-    buf[n++] = m->rk_len;
-    memcpy(buf + n, m->rk, m->rk_len);
-    n += m->rk_len;
-    memcpy(buf + n, m->props, m->props_len);
-    return n + m->props_len;
-}
-
 int
 wr_persist_put(struct wr_persist *p, struct wr_msg *m)
 {
@@ -165,8 +150,8 @@ wr_persist_put(struct wr_persist *p, struct wr_msg *m)
         wr_store_ref(p->store, m->store_id);
         return 0;
     }
-    hdr = wr_xmalloc(2 + m->exchange_len + m->rk_len + m->props_len);
-    n = wr_hdr_encode(m, hdr);
+    hdr = wr_xmalloc(wr_msg_hdr_len(m));
+    n = wr_msg_hdr_encode(m, hdr);
     rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, 0, &m->store_id);
     free(hdr);
     if (rc < 0) {
@@ -180,8 +165,8 @@ wr_persist_put(struct wr_persist *p, struct wr_msg *m)
 int
 wr_persist_put_transient(struct wr_persist *p, const struct wr_msg *m, uint64_t *id)
 {
-    uint8_t *hdr = wr_xmalloc(2 + m->exchange_len + m->rk_len + m->props_len);
-    size_t n = wr_hdr_encode(m, hdr);
+    uint8_t *hdr = wr_xmalloc(wr_msg_hdr_len(m));
+    size_t n = wr_msg_hdr_encode(m, hdr);
     int rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, WR_STORE_TRANSIENT, id);
 
     free(hdr);
@@ -311,24 +296,6 @@ struct wr_recover_ctx {
     uint64_t loaded, skipped;
 };
 
-static struct wr_msg *
-wr_msg_decode(const uint8_t *hdr, uint32_t hlen, uint32_t blen)
-{
-    uint32_t off = 0;
-
-    if (hlen < 2 || hdr[0] + 2u > hlen)
-        return NULL;
-    const uint8_t *ex = hdr + 1;
-    uint8_t exlen = hdr[0];
-    off = 1 + exlen;
-    uint8_t rklen = hdr[off++];
-    if (off + rklen > hlen)
-        return NULL;
-    const uint8_t *rk = hdr + off;
-    off += rklen;
-    return wr_msg_new(ex, exlen, rk, rklen, hdr + off, hlen - off, blen);
-}
-
 static void
 wr_orphan_add(struct wr_recover_ctx *r, uint64_t qid)
 {
@@ -353,7 +320,7 @@ wr_persist_load(struct wr_persist *p, uint64_t store_id)
     hdr = wr_xmalloc(hlen ? hlen : 1);
     body = wr_xmalloc(blen ? blen : 1);
     if (wr_store_read(p->store, store_id, hdr, body) == 0)
-        m = wr_msg_decode(hdr, hlen, blen);
+        m = wr_msg_hdr_decode(hdr, hlen, blen);
     if (m != NULL) {
         memcpy(m->body, body, blen);
         m->received = blen;

@@ -16,8 +16,12 @@
 #include "server/persist.h"
 #include "server/policy.h"
 #include "server/pool.h"
+#include "server/settings.h"
+#include "server/spill.h"
 #include "server/vhost.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -70,6 +74,7 @@ wr_queue_unref(struct wr_queue *q)
         wr_panic("wr_queue_unref: refcount underflow on '%s'", q->name);
     if (--q->refs > 0)
         return;
+    wr_spill_free(q->spill);
     free(q->levels);
     free(q->args);
     free(q->name);
@@ -144,9 +149,12 @@ wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
         wr_persist_delivered(wr_queue_store(q), q->o.qid, e->store_id);
 }
 
+static void wr_queue_refill(struct wr_queue *q);
+
 struct wr_qentry *
 wr_queue_head(struct wr_queue *q)
 {
+    wr_queue_refill(q);
     for (uint32_t i = q->nlevels; i-- > 0;) {
         struct wr_qentry *e = TAILQ_FIRST(&q->levels[i]);
         if (e != NULL)
@@ -163,12 +171,38 @@ wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e)
     q->ready_bytes -= e->size;
 }
 
+/* A spilled record leaves the queue for good, as wr_queue_drop does for an entry. */
+static void
+wr_queue_drop_spilled(const struct wr_spill_rec *r, void *arg)
+{
+    struct wr_queue *q = arg;
+
+    if (r->store_id == 0 || wr_queue_store(q) == NULL)
+        return;
+    if (q->deleted)
+        wr_persist_unref(wr_queue_store(q), r->store_id);
+    else
+        wr_persist_ack(wr_queue_store(q), q->o.qid, r->store_id);
+}
+
+static void
+wr_queue_clear_spill(struct wr_queue *q)
+{
+    uint64_t bytes = wr_spill_bytes(q->spill);
+
+    if (q->spill == NULL)
+        return;
+    q->nready -= (uint32_t)wr_spill_clear(q->spill, wr_queue_drop_spilled, q);
+    q->ready_bytes -= bytes;
+}
+
 static uint32_t
 wr_queue_drop_ready(struct wr_queue *q)
 {
     struct wr_qentry *e;
     uint32_t n = q->nready;
 
+    wr_queue_clear_spill(q);
     while ((e = wr_queue_head(q)) != NULL) {
         wr_queue_unlink(q, e);
         wr_queue_drop(q, e);
@@ -305,10 +339,84 @@ wr_queue_over(const struct wr_queue *q)
            (q->p.max_length_bytes >= 0 && q->ready_bytes > (uint64_t)q->p.max_length_bytes);
 }
 
-/* Disk-first queues (DESIGN.md section 5): beyond this many ready messages in memory, stored
- * messages are kept on disk only and read back in batches as they near the head. */
+/* Disk-first queues (DESIGN.md section 5): a plain queue lists at most this many ready
+ * messages; the rest wait in its spill, transient ones included, and come back in batches as
+ * the head nears them, so a backlog costs no memory per message. Priority queues and recovered
+ * messages out of publish order keep an entry each, their stored messages paged out. */
 #define WR_QUEUE_WINDOW    1024
 #define WR_QUEUE_READAHEAD 256
+
+/* Entries on the level lists, and those of them with their message in memory. */
+static uint32_t
+wr_queue_listed(const struct wr_queue *q)
+{
+    return q->nready - (uint32_t)wr_spill_count(q->spill);
+}
+
+static uint32_t
+wr_queue_loaded(const struct wr_queue *q)
+{
+    return wr_queue_listed(q) - q->npaged;
+}
+
+/* Past a full window, new messages of a plain queue go to its spill (and all of them do while
+ * it holds any, so publish order is kept); priority and stream queues keep entries instead. */
+static bool
+wr_queue_spill_entry(struct wr_queue *q, struct wr_qentry *e)
+{
+    const struct wr_config *cfg = wr_broker_config(wr_vhost_broker(q->vh));
+    struct wr_spill_rec r = {e->store_id, e->seq, e->expires, e->size, e->redelivered};
+    char dir[4096];
+
+    if (q->p.priority || q->p.type == WR_QT_STREAM || q->spill_failed ||
+        (wr_spill_count(q->spill) == 0 && wr_queue_listed(q) < WR_QUEUE_WINDOW))
+        return false;
+    if (q->spill == NULL) {
+        snprintf(dir, sizeof(dir), "%s/spill", cfg->data_dir);
+        if ((q->spill = wr_spill_new(dir)) == NULL) {
+            q->spill_failed = true;
+            return false;
+        }
+    }
+    if (wr_spill_push(q->spill, &r, e->store_id ? NULL : e->msg) < 0)
+        return false;
+    q->nready++;
+    q->ready_bytes += e->size;
+    wr_qentry_free(e);
+    return true;
+}
+
+/* Moves the spill's oldest records onto the list as the window empties. A spill that cannot
+ * be read back loses what it held (logged), as an unreadable stored message is dropped. */
+static void
+wr_queue_refill(struct wr_queue *q)
+{
+    struct wr_spill_rec r;
+    struct wr_msg *m;
+    struct wr_qentry *e;
+    int rc = 0;
+
+    if (wr_spill_count(q->spill) == 0 || wr_queue_listed(q) >= WR_QUEUE_WINDOW - WR_QUEUE_READAHEAD)
+        return;
+    for (int n = 0; n < WR_QUEUE_READAHEAD && (rc = wr_spill_pop(q->spill, &r, &m)) == 0; n++) {
+        e = wr_pool_get(&wr_qentry_pool);
+        memset(e, 0, sizeof(*e));
+        e->msg = m;
+        e->store_id = r.store_id;
+        e->seq = r.seq;
+        e->expires = r.expires;
+        e->size = r.size;
+        e->redelivered = r.redelivered;
+        TAILQ_INSERT_TAIL(&q->levels[0], e, link);
+        if (m == NULL)
+            q->npaged++;
+    }
+    if (rc < 0) {
+        wr_log(WR_LOG_ERROR, "queue '%s': %" PRIu64 " spilled messages lost", q->name,
+               wr_spill_count(q->spill));
+        wr_queue_clear_spill(q);
+    }
+}
 
 /* Transient messages go to disk too once message memory passes the paging threshold (half the
  * memory high watermark, RabbitMQ's vm_memory_high_watermark_paging_ratio). */
@@ -332,7 +440,7 @@ wr_queue_page_out(struct wr_queue *q)
 {
     struct wr_qentry *e;
 
-    if (q->nready - q->npaged <= WR_QUEUE_WINDOW)
+    if (wr_queue_loaded(q) <= WR_QUEUE_WINDOW)
         return;
     for (uint32_t i = 0; i < q->nlevels; i++) {
         e = TAILQ_LAST(&q->levels[i], wr_qentry_list);
@@ -420,13 +528,17 @@ static void
 wr_queue_insert(struct wr_queue *q, struct wr_qentry *e)
 {
     struct wr_qentry_list *l = &q->levels[e->level];
-    struct wr_qentry *it;
+    struct wr_qentry *it = TAILQ_LAST(l, wr_qentry_list);
 
-    /* requeued messages usually belong near the head, so search from there (M-16) */
-    TAILQ_FOREACH(it, l, link) {
-        if (it->seq > e->seq)
-            break;
-    }
+    /* recovery restores in publish order: the tail, at once; requeued messages usually belong
+     * near the head, so search from there (M-16) */
+    if (it != NULL && it->seq < e->seq)
+        it = NULL;
+    else
+        TAILQ_FOREACH(it, l, link) {
+            if (it->seq > e->seq)
+                break;
+        }
     if (it != NULL)
         TAILQ_INSERT_BEFORE(it, e, link);
     else
@@ -473,10 +585,12 @@ wr_queue_push(struct wr_queue *q, struct wr_msg *m)
     e->level =
             q->p.priority ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority) : 0;
     e->size = (uint32_t)m->body_size;
-    TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
-    q->nready++;
-    q->ready_bytes += e->size;
     wr_queue_persist(q, e);
+    if (!wr_queue_spill_entry(q, e)) {
+        TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
+        q->nready++;
+        q->ready_bytes += e->size;
+    }
     wr_queue_dispatch_from(q, q->nready == 1);
     wr_queue_enforce_limits(q);
     wr_queue_expire_head(q);
@@ -493,24 +607,29 @@ wr_queue_restore(struct wr_queue *q, uint64_t store_id, uint32_t size, uint64_t 
     struct wr_qentry *e = wr_pool_get(&wr_qentry_pool);
     struct wr_msg *m = NULL;
 
-    if (q->p.priority || q->nready - q->npaged < WR_QUEUE_WINDOW) {
+    memset(e, 0, sizeof(*e));
+    e->store_id = store_id;
+    e->size = size;
+    e->seq = seq;
+    e->redelivered = redelivered;
+    e->expires = q->p.message_ttl >= 0 ? wr_clock_ms() + q->p.message_ttl : INT64_MAX;
+    /* in publish order past a full window, a recovered message waits in the spill */
+    if (seq >= q->next_seq && wr_queue_spill_entry(q, e)) {
+        q->next_seq = seq + 1;
+        return;
+    }
+    if (q->p.priority || wr_queue_loaded(q) < WR_QUEUE_WINDOW) {
         m = wr_persist_load(wr_queue_store(q), store_id);
         if (m == NULL) {
             wr_persist_ack(wr_queue_store(q), q->o.qid, store_id);
             wr_pool_put(&wr_qentry_pool, e);
             return;
         }
+        e->msg = m;
+        e->expires = wr_queue_msg_expiry(q, m);
+        if (q->p.priority)
+            e->level = m->priority > q->p.max_priority ? q->p.max_priority : m->priority;
     }
-    e->msg = m;
-    e->store_id = store_id;
-    e->size = size;
-    e->seq = seq;
-    e->redelivered = redelivered;
-    e->expires = m ? wr_queue_msg_expiry(q, m)
-                   : (q->p.message_ttl >= 0 ? wr_clock_ms() + q->p.message_ttl : INT64_MAX);
-    e->level = m && q->p.priority
-                       ? (m->priority > q->p.max_priority ? q->p.max_priority : m->priority)
-                       : 0;
     wr_queue_insert(q, e);
     if (m == NULL)
         q->npaged++;

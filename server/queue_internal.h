@@ -9,6 +9,7 @@
 
 struct event;
 struct wr_persist;
+struct wr_spill;
 
 TAILQ_HEAD(wr_consumer_list, wr_consumer);
 
@@ -26,7 +27,9 @@ struct wr_queue {
     struct wr_qentry_list *levels;
     uint32_t nlevels;
     uint32_t nready;
-    uint32_t npaged; /* ready messages kept on disk only (msg == NULL) */
+    uint32_t npaged;        /* ready messages kept on disk only (msg == NULL) */
+    struct wr_spill *spill; /* ready messages behind the window, counted in nready (spill.h) */
+    bool spill_failed;      /* no spill file could be made: the queue keeps all in memory */
     uint64_t ready_bytes;
     uint32_t nunacked;
     uint64_t next_seq;

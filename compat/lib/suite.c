@@ -29,9 +29,9 @@ static char arena[1 << 16]; /* scenario-lifetime strings; the child exits afterw
 static size_t arena_used;
 
 static const struct scenario *const areas[] = {
-        sc_handshake,   sc_framing,       sc_errors,   sc_exchanges,   sc_queues, sc_basic,
-        sc_consume,     sc_confirm_tx,    sc_ttl,      sc_limits,      sc_dlx,    sc_priority,
-        sc_routing_ext, sc_consumers_ext, sc_reply_to, sc_queue_types,
+        sc_handshake,   sc_framing,       sc_errors,   sc_exchanges,   sc_queues,  sc_basic,
+        sc_consume,     sc_confirm_tx,    sc_ttl,      sc_limits,      sc_dlx,     sc_priority,
+        sc_routing_ext, sc_consumers_ext, sc_reply_to, sc_queue_types, sc_backlog,
 };
 
 static void

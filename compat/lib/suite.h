@@ -34,6 +34,7 @@ extern const struct scenario sc_routing_ext[];
 extern const struct scenario sc_consumers_ext[];
 extern const struct scenario sc_reply_to[];
 extern const struct scenario sc_queue_types[];
+extern const struct scenario sc_backlog[];
 
 /* Broker under test; set once by main before any scenario runs. */
 extern const char *sc_host;

@@ -123,7 +123,7 @@ do_verify(const char *host, int port, const char *path, uint64_t max_seq)
     uint8_t *seen = calloc(max_seq + 2, 1);
     FILE *in = fopen(path, "r");
     unsigned long long s;
-    uint64_t got = 0, bad = 0, missing = 0;
+    uint64_t got = 0, bad = 0, missing = 0, last = 0, disorder = 0;
 
     if (c == NULL || seen == NULL || in == NULL)
         return 2;
@@ -136,11 +136,15 @@ do_verify(const char *host, int port, const char *path, uint64_t max_seq)
         amqp_message_t m;
         if (amqp_read_message(c, 1, &m, 0).reply_type != AMQP_RESPONSE_NORMAL)
             return 2;
-        uint64_t seq;
-        if (body_check(m.body.bytes, m.body.len, &seq) < 0 || seq == 0 || seq > max_seq)
+        uint64_t seq = 0;
+        if (body_check(m.body.bytes, m.body.len, &seq) < 0 || seq == 0 || seq > max_seq) {
             bad++; /* corrupted, or a message nobody published */
-        else
+        } else {
             seen[seq] = 1;
+            /* one publisher on one channel: they come back in publish order (P-02) */
+            disorder += seq <= last;
+            last = seq;
+        }
         got++;
         amqp_destroy_message(&m);
     }
@@ -148,13 +152,15 @@ do_verify(const char *host, int port, const char *path, uint64_t max_seq)
         if (s <= max_seq && !seen[s])
             missing++;
     }
-    printf("verify: %llu messages back, %llu corrupt or invented, %llu confirmed missing\n",
-           (unsigned long long)got, (unsigned long long)bad, (unsigned long long)missing);
+    printf("verify: %llu messages back, %llu corrupt or invented, %llu confirmed missing, %llu "
+           "out of order\n",
+           (unsigned long long)got, (unsigned long long)bad, (unsigned long long)missing,
+           (unsigned long long)disorder);
     free(seen);
     fclose(in);
     amqp_connection_close(c, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(c);
-    return bad == 0 && missing == 0 ? 0 : 1;
+    return bad == 0 && missing == 0 && disorder == 0 ? 0 : 1;
 }
 
 /* Declares and deletes durable queues with a persistent message each until the broker dies,

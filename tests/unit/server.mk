@@ -51,3 +51,9 @@ TESTS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c $(server_fixture)
 tests_unit_test_policy_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_policy_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_spill
+TESTS += tests/unit/test_spill
+tests_unit_test_spill_SOURCES = tests/unit/test_spill.c
+tests_unit_test_spill_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_spill_LDADD = $(TEST_LIBS)

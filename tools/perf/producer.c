@@ -8,12 +8,16 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 
 #include "amqp/frame.h"
 #include "amqp/method.h"
 #include "amqp/props.h"
 #include "amqp/spec.h"
 #include "tools/perf/roles.h"
+
+/* Unbatched publishes written before the producer yields to the event loop. */
+#define WR_PERF_BURST 64
 
 struct wr_perf_producer {
     uint32_t id;
@@ -115,7 +119,11 @@ allowance(const struct wr_perf_conn *c, const struct wr_perf_producer *p)
         n = out >= o->confirm ? 0 : (o->confirm - out < n ? o->confirm - out : n);
     }
     if (o->rate > 0) {
-        double due = o->rate * (double)(wr_perf_now_ns() - r->t0_ns) / 1e9 + 1;
+        /* producers are out of phase, each by its share of one interval, as PerfTest's
+         * producer threads are: all of them publishing on the same tick would measure the
+         * generator's bursts, not the broker's latency */
+        double phase = (double)p->id / (double)(o->producers > 0 ? o->producers : 1);
+        double due = o->rate * (double)(wr_perf_now_ns() - r->t0_ns) / 1e9 + 1 - phase;
         uint64_t credit = due > (double)p->seq ? (uint64_t)due - p->seq : 0;
         n = credit < n ? credit : n;
     }
@@ -142,8 +150,19 @@ wr_perf_producer_pump(struct wr_perf_conn *c)
         return;
     }
     struct evbuffer *out = wr_perf_conn_out(c);
-    for (uint64_t n = allowance(c, p); n > 0; n--)
-        publish_one(c, p, out);
+    if (r->opt.pipeline == 1) {
+        /* as PerfTest's producer thread: one socket write per publish, back to back, not one
+         * event-loop round per message (the socket filling up hands over to the bufferevent) */
+        evutil_socket_t fd = bufferevent_getfd(c->bev);
+        for (int i = 0; i < WR_PERF_BURST && allowance(c, p) > 0; i++) {
+            publish_one(c, p, out);
+            if (evbuffer_write(out, fd) < 0 || evbuffer_get_length(out) > 0)
+                break;
+        }
+    } else {
+        for (uint64_t n = allowance(c, p); n > 0; n--)
+            publish_one(c, p, out);
+    }
     if (r->opt.pub_count && p->seq >= r->opt.pub_count)
         finish(c, p);
 }

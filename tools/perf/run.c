@@ -87,12 +87,12 @@ start(struct wr_perf_run *r)
 {
     r->started = true;
     r->t0_ns = r->last_tick_ns = wr_perf_now_ns();
-    struct timeval sec = {1, 0}, ms10 = {0, 10000};
+    struct timeval sec = {1, 0}, ms1 = {0, 1000};
     tick_ev = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
     event_add(tick_ev, &sec);
     if (r->opt.rate > 0) {
         rate_ev = event_new(r->base, -1, EV_PERSIST, rate_cb, r);
-        event_add(rate_ev, &ms10);
+        event_add(rate_ev, &ms1);
     }
     if (r->opt.seconds > 0) {
         double s = r->opt.seconds;
