@@ -9,6 +9,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "amqp/frame.h"
 #include "amqp/method.h"
@@ -20,6 +21,7 @@
 #define WR_PERF_BURST 64
 
 struct wr_perf_producer {
+    struct event *tick; /* -r: fires when this producer's next message is due */
     uint32_t id;
     uint64_t seq;       /* messages published; also the last publish sequence number */
     uint64_t confirmed; /* highest confirmed sequence number */
@@ -105,6 +107,15 @@ publish_one(struct wr_perf_conn *c, struct wr_perf_producer *p, struct evbuffer 
     c->run->sent++;
 }
 
+/* With -r, producers are out of phase, each by its share of one interval, as PerfTest's
+ * producer threads are: all of them publishing at once would measure the generator's bursts,
+ * not the broker's latency. */
+static double
+phase(const struct wr_perf_run *r, const struct wr_perf_producer *p)
+{
+    return (double)p->id / (double)(r->opt.producers > 0 ? r->opt.producers : 1);
+}
+
 /* Messages this producer may publish now: -C, confirm window and rate credit. */
 static uint64_t
 allowance(const struct wr_perf_conn *c, const struct wr_perf_producer *p)
@@ -119,11 +130,7 @@ allowance(const struct wr_perf_conn *c, const struct wr_perf_producer *p)
         n = out >= o->confirm ? 0 : (o->confirm - out < n ? o->confirm - out : n);
     }
     if (o->rate > 0) {
-        /* producers are out of phase, each by its share of one interval, as PerfTest's
-         * producer threads are: all of them publishing on the same tick would measure the
-         * generator's bursts, not the broker's latency */
-        double phase = (double)p->id / (double)(o->producers > 0 ? o->producers : 1);
-        double due = o->rate * (double)(wr_perf_now_ns() - r->t0_ns) / 1e9 + 1 - phase;
+        double due = o->rate * (double)(wr_perf_now_ns() - r->t0_ns) / 1e9 + 1 - phase(r, p);
         uint64_t credit = due > (double)p->seq ? (uint64_t)due - p->seq : 0;
         n = credit < n ? credit : n;
     }
@@ -165,6 +172,47 @@ wr_perf_producer_pump(struct wr_perf_conn *c)
     }
     if (r->opt.pub_count && p->seq >= r->opt.pub_count)
         finish(c, p);
+}
+
+static void clock_tick(evutil_socket_t fd, short what, void *arg);
+
+/* Arms the producer's timer for its next due message (at least 100 us ahead when it is
+ * behind, so a producer held back by its confirm window does not spin). */
+static void
+clock_arm(struct wr_perf_conn *c, struct wr_perf_producer *p, bool progressed)
+{
+    const struct wr_perf_run *r = c->run;
+    uint64_t due = r->t0_ns + (uint64_t)(((double)p->seq + phase(r, p)) / r->opt.rate * 1e9);
+    uint64_t now = wr_perf_now_ns(), wait = due > now ? due - now : 0;
+
+    if (!progressed && wait < 100000)
+        wait = 100000;
+    struct timeval tv = {(time_t)(wait / 1000000000u), (suseconds_t)(wait % 1000000000u / 1000)};
+    if (p->tick == NULL)
+        p->tick = evtimer_new(r->base, clock_tick, c);
+    evtimer_add(p->tick, &tv);
+}
+
+static void
+clock_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_perf_conn *c = arg;
+    struct wr_perf_producer *p = c->role_data;
+    uint64_t before = p->seq;
+
+    (void)fd, (void)what;
+    wr_perf_producer_pump(c);
+    if (!p->done && !c->run->pub_done)
+        clock_arm(c, p, p->seq != before);
+}
+
+void
+wr_perf_producer_clock(struct wr_perf_conn *c)
+{
+    struct wr_perf_producer *p = c->role_data;
+
+    if (c->run->opt.rate > 0 && !p->done)
+        clock_arm(c, p, true);
 }
 
 uint64_t

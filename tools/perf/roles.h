@@ -18,6 +18,8 @@ void *wr_perf_consumer_new(int id);
 
 /* Publishing may begin (all connections are ready) or may continue (rate credit, window). */
 void wr_perf_producer_pump(struct wr_perf_conn *c);
+/* With -r: starts the producer's own clock, which publishes each message when it is due. */
+void wr_perf_producer_clock(struct wr_perf_conn *c);
 /* Publishes not yet confirmed by this producer. */
 uint64_t wr_perf_producer_outstanding(const struct wr_perf_conn *c);
 

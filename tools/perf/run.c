@@ -17,7 +17,7 @@
 /* With no known expected count, a run ends after this long without deliveries. */
 #define IDLE_END_NS 2000000000ULL
 
-static struct event *tick_ev, *rate_ev, *stop_ev, *limit_ev;
+static struct event *tick_ev, *stop_ev, *limit_ev;
 
 uint64_t
 wr_perf_now_ns(void)
@@ -72,13 +72,6 @@ pump_all(struct wr_perf_run *r)
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg);
-static void
-rate_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    pump_all(arg);
-}
 
 static void limit_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -87,13 +80,11 @@ start(struct wr_perf_run *r)
 {
     r->started = true;
     r->t0_ns = r->last_tick_ns = wr_perf_now_ns();
-    struct timeval sec = {1, 0}, ms1 = {0, 1000};
+    struct timeval sec = {1, 0};
     tick_ev = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
     event_add(tick_ev, &sec);
-    if (r->opt.rate > 0) {
-        rate_ev = event_new(r->base, -1, EV_PERSIST, rate_cb, r);
-        event_add(rate_ev, &ms1);
-    }
+    for (int i = 0; i < r->opt.producers; i++)
+        wr_perf_producer_clock(r->conns[i]);
     if (r->opt.seconds > 0) {
         double s = r->opt.seconds;
         struct timeval lim = {(time_t)s, (suseconds_t)((s - (double)(time_t)s) * 1e6)};
@@ -193,8 +184,6 @@ wr_perf_run_finish(struct wr_perf_run *r)
         event_del(tick_ev);
     if (limit_ev)
         event_del(limit_ev);
-    if (rate_ev)
-        event_del(rate_ev);
     struct timeval grace = {3, 0};
     stop_ev = evtimer_new(r->base, force_exit, r);
     evtimer_add(stop_ev, &grace);
