@@ -11,7 +11,6 @@
 #include "server/definitions.h"
 #include "server/gparam.h"
 #include "server/hmap.h"
-#include "server/mem.h"
 #include "server/user.h"
 #include "server/vhost.h"
 

@@ -32,7 +32,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #define MGMT_MAX_BODY    (16u * 1024 * 1024) /* a definitions import of a large broker fits */
 #define MGMT_MAX_HEADERS (64u * 1024)
