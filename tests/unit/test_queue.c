@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -430,6 +431,123 @@ test_delete(void **state)
     wr_queue_unref(q);
 }
 
+/* ---- backlogs past the in-memory window (the spill) ------------------------------------- */
+
+#define BACKLOG 5000
+
+/* Points the fixture's data dir at a fresh directory, where queues spill. */
+static void
+spill_dir(struct fx *f, char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    f->cfg.data_dir = dir;
+}
+
+static void
+rm_dir(const char *dir)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+push_range(struct wr_queue *q, int first, int last)
+{
+    char body[32];
+
+    for (int i = first; i <= last; i++) {
+        snprintf(body, sizeof(body), "m%d", i);
+        assert_true(fx_push(q, "q", body, NULL));
+    }
+}
+
+/* Gets n messages, expecting m<first>.. in order with the first nredelivered redelivered. */
+static void
+expect_range(struct wr_queue *q, int first, int n, int nredelivered)
+{
+    char want[32];
+
+    for (int i = 0; i < n; i++) {
+        struct wr_qentry *e = wr_queue_get(q);
+        snprintf(want, sizeof(want), "m%d", first + i);
+        assert_non_null(e);
+        if (!fx_body_is(e->msg, want))
+            fail_msg("get %d: expected %s, got '%.*s'", i, want, (int)e->msg->body_size,
+                     (const char *)e->msg->body);
+        assert_int_equal(e->redelivered, i < nredelivered);
+        wr_queue_ack(q, e);
+    }
+}
+
+/* P-02, M-16: order and requeue position hold across the window and the spill. */
+static void
+test_spill_order_and_requeue(void **state)
+{
+    char dir[] = "/tmp/test_queue_XXXXXX";
+    struct wr_queue *q;
+    struct wr_qentry *e[10];
+
+    spill_dir(*state, dir);
+    q = fx_queue(*state, "q", NULL);
+    uint64_t live = wr_msg_live_bytes();
+    push_range(q, 1, BACKLOG);
+    assert_int_equal(wr_queue_ready(q), BACKLOG);
+    /* only the window's 1024 messages stay in memory, however long the backlog */
+    assert_in_range(wr_msg_live_bytes() - live, 1, 1024 * (sizeof(struct wr_msg) + 64));
+    for (int i = 0; i < 10; i++)
+        e[i] = wr_queue_get(q);
+    for (int i = 9; i >= 0; i--)
+        wr_queue_requeue(q, e[i]);
+    push_range(q, BACKLOG + 1, BACKLOG + 100);
+    expect_range(q, 1, BACKLOG + 100, 10);
+    assert_null(wr_queue_get(q));
+    rm_dir(dir);
+}
+
+/* L-01 over a spilled backlog: drop-head keeps the newest; x-max-length-bytes counts spilled
+ * bodies too. */
+static void
+test_spill_limits(void **state)
+{
+    static const struct fx_arg len[] = {FX_INT("x-max-length", 1500), FX_END};
+    static const struct fx_arg bytes[] = {FX_INT("x-max-length-bytes", 6 * 2000), FX_END};
+    char dir[] = "/tmp/test_queue_XXXXXX";
+    struct wr_queue *q, *qb;
+
+    spill_dir(*state, dir);
+    q = fx_queue(*state, "q", len);
+    push_range(q, 1, 4000);
+    assert_int_equal(wr_queue_ready(q), 1500);
+    expect_range(q, 2501, 1500, 0);
+    qb = fx_queue(*state, "qb", bytes);
+    push_range(qb, 100000, 103999); /* 7-byte bodies: 1714 fit in 12000 bytes */
+    assert_int_equal(wr_queue_ready(qb), 12000 / 7);
+    expect_range(qb, 104000 - 12000 / 7, 12000 / 7, 0);
+    rm_dir(dir);
+}
+
+/* Purge and delete count and drop the spilled messages; the queue works on after a purge. */
+static void
+test_spill_purge_delete(void **state)
+{
+    char dir[] = "/tmp/test_queue_XXXXXX";
+    struct wr_queue *q, *q2;
+
+    spill_dir(*state, dir);
+    q = fx_queue(*state, "q", NULL);
+    push_range(q, 1, BACKLOG);
+    assert_int_equal(wr_queue_purge(q), BACKLOG);
+    assert_int_equal(wr_queue_ready(q), 0);
+    push_range(q, 1, 2);
+    expect_range(q, 1, 2, 0);
+    q2 = fx_queue(*state, "q2", NULL);
+    push_range(q2, 1, BACKLOG);
+    assert_int_equal(wr_queue_delete(q2, false), BACKLOG);
+    rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -456,6 +574,9 @@ main(void)
             T(test_expires_renewed_by_touch),
             T(test_no_expires_stays),
             T(test_delete),
+            T(test_spill_order_and_requeue),
+            T(test_spill_limits),
+            T(test_spill_purge_delete),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
