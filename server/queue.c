@@ -51,6 +51,7 @@ wr_queue_new(struct wr_vhost *vh, const char *name, size_t len, const struct wr_
     /* PR-01: one level per priority 0..max; a non-priority queue has one */
     q->nlevels = q->p.priority ? (uint32_t)q->p.max_priority + 1 : 1;
     q->levels = wr_xcalloc(q->nlevels, sizeof(*q->levels));
+    q->nlisted = wr_xcalloc(q->nlevels, sizeof(*q->nlisted));
     for (uint32_t i = 0; i < q->nlevels; i++)
         TAILQ_INIT(&q->levels[i]);
     TAILQ_INIT(&q->consumers);
@@ -74,7 +75,10 @@ wr_queue_unref(struct wr_queue *q)
         wr_panic("wr_queue_unref: refcount underflow on '%s'", q->name);
     if (--q->refs > 0)
         return;
-    wr_spill_free(q->spill);
+    for (uint32_t i = 0; q->spills != NULL && i < q->nlevels; i++)
+        wr_spill_free(q->spills[i]);
+    free(q->spills);
+    free(q->nlisted);
     free(q->levels);
     free(q->args);
     free(q->name);
@@ -149,14 +153,16 @@ wr_queue_delivered(struct wr_queue *q, struct wr_qentry *e)
         wr_persist_delivered(wr_queue_store(q), q->o.qid, e->store_id);
 }
 
-static void wr_queue_refill(struct wr_queue *q);
+static void wr_queue_refill(struct wr_queue *q, uint32_t level);
 
 struct wr_qentry *
 wr_queue_head(struct wr_queue *q)
 {
-    wr_queue_refill(q);
     for (uint32_t i = q->nlevels; i-- > 0;) {
-        struct wr_qentry *e = TAILQ_FIRST(&q->levels[i]);
+        struct wr_qentry *e;
+
+        wr_queue_refill(q, i);
+        e = TAILQ_FIRST(&q->levels[i]);
         if (e != NULL)
             return e;
     }
@@ -167,6 +173,7 @@ void
 wr_queue_unlink(struct wr_queue *q, struct wr_qentry *e)
 {
     TAILQ_REMOVE(&q->levels[e->level], e, link);
+    q->nlisted[e->level]--;
     q->nready--;
     q->ready_bytes -= e->size;
 }
@@ -185,14 +192,24 @@ wr_queue_drop_spilled(const struct wr_spill_rec *r, void *arg)
         wr_persist_ack(wr_queue_store(q), q->o.qid, r->store_id);
 }
 
-static void
-wr_queue_clear_spill(struct wr_queue *q)
+static struct wr_spill *
+wr_queue_spill(const struct wr_queue *q, uint32_t level)
 {
-    uint64_t bytes = wr_spill_bytes(q->spill);
+    return q->spills != NULL ? q->spills[level] : NULL;
+}
 
-    if (q->spill == NULL)
+static void
+wr_queue_clear_spill(struct wr_queue *q, uint32_t level)
+{
+    struct wr_spill *s = wr_queue_spill(q, level);
+    uint64_t bytes = wr_spill_bytes(s);
+    uint32_t n;
+
+    if (s == NULL)
         return;
-    q->nready -= (uint32_t)wr_spill_clear(q->spill, wr_queue_drop_spilled, q);
+    n = (uint32_t)wr_spill_clear(s, wr_queue_drop_spilled, q);
+    q->nready -= n;
+    q->nspilled -= n;
     q->ready_bytes -= bytes;
 }
 
@@ -202,7 +219,8 @@ wr_queue_drop_ready(struct wr_queue *q)
     struct wr_qentry *e;
     uint32_t n = q->nready;
 
-    wr_queue_clear_spill(q);
+    for (uint32_t i = 0; i < q->nlevels; i++)
+        wr_queue_clear_spill(q, i);
     while ((e = wr_queue_head(q)) != NULL) {
         wr_queue_unlink(q, e);
         wr_queue_drop(q, e);
@@ -339,10 +357,10 @@ wr_queue_over(const struct wr_queue *q)
            (q->p.max_length_bytes >= 0 && q->ready_bytes > (uint64_t)q->p.max_length_bytes);
 }
 
-/* Disk-first queues (DESIGN.md section 5): a plain queue lists at most this many ready
- * messages; the rest wait in its spill, transient ones included, and come back in batches as
- * the head nears them, so a backlog costs no memory per message. Priority queues and recovered
- * messages out of publish order keep an entry each, their stored messages paged out. */
+/* Disk-first queues (DESIGN.md section 5): each priority level of a queue (one without
+ * x-max-priority) lists at most this many ready messages; the rest wait in its spill, transient
+ * ones included, and come back in batches as the head nears them, so a backlog costs no memory
+ * per message. Recovered messages out of publish order keep an entry each, paged out. */
 #define WR_QUEUE_WINDOW    1024
 #define WR_QUEUE_READAHEAD 256
 
@@ -350,7 +368,7 @@ wr_queue_over(const struct wr_queue *q)
 static uint32_t
 wr_queue_listed(const struct wr_queue *q)
 {
-    return q->nready - (uint32_t)wr_spill_count(q->spill);
+    return q->nready - q->nspilled;
 }
 
 static uint32_t
@@ -359,46 +377,52 @@ wr_queue_loaded(const struct wr_queue *q)
     return wr_queue_listed(q) - q->npaged;
 }
 
-/* Past a full window, new messages of a plain queue go to its spill (and all of them do while
- * it holds any, so publish order is kept); priority and stream queues keep entries instead. */
+/* Past a full window on its level, a new message goes to the level's spill (and every one of
+ * the level does while the spill holds any, so publish order is kept); stream queues keep
+ * entries. */
 static bool
 wr_queue_spill_entry(struct wr_queue *q, struct wr_qentry *e)
 {
     const struct wr_config *cfg = wr_broker_config(wr_vhost_broker(q->vh));
     struct wr_spill_rec r = {e->store_id, e->seq, e->expires, e->size, e->redelivered};
+    struct wr_spill *s = wr_queue_spill(q, e->level);
     char dir[4096];
 
-    if (q->p.priority || q->p.type == WR_QT_STREAM || q->spill_failed ||
-        (wr_spill_count(q->spill) == 0 && wr_queue_listed(q) < WR_QUEUE_WINDOW))
+    if (q->p.type == WR_QT_STREAM || q->spill_failed ||
+        (wr_spill_count(s) == 0 && q->nlisted[e->level] < WR_QUEUE_WINDOW))
         return false;
-    if (q->spill == NULL) {
+    if (s == NULL) {
+        if (q->spills == NULL)
+            q->spills = wr_xcalloc(q->nlevels, sizeof(*q->spills));
         snprintf(dir, sizeof(dir), "%s/spill", cfg->data_dir);
-        if ((q->spill = wr_spill_new(dir)) == NULL) {
+        if ((s = q->spills[e->level] = wr_spill_new(dir)) == NULL) {
             q->spill_failed = true;
             return false;
         }
     }
-    if (wr_spill_push(q->spill, &r, e->store_id ? NULL : e->msg) < 0)
+    if (wr_spill_push(s, &r, e->store_id ? NULL : e->msg) < 0)
         return false;
     q->nready++;
+    q->nspilled++;
     q->ready_bytes += e->size;
     wr_qentry_free(e);
     return true;
 }
 
-/* Moves the spill's oldest records onto the list as the window empties. A spill that cannot
- * be read back loses what it held (logged), as an unreadable stored message is dropped. */
+/* Moves the oldest spilled records of a level onto its list as its window empties. A spill that
+ * cannot be read back loses what it held (logged), as an unreadable stored message is dropped. */
 static void
-wr_queue_refill(struct wr_queue *q)
+wr_queue_refill(struct wr_queue *q, uint32_t level)
 {
+    struct wr_spill *s = wr_queue_spill(q, level);
     struct wr_spill_rec r;
     struct wr_msg *m;
     struct wr_qentry *e;
     int rc = 0;
 
-    if (wr_spill_count(q->spill) == 0 || wr_queue_listed(q) >= WR_QUEUE_WINDOW - WR_QUEUE_READAHEAD)
+    if (wr_spill_count(s) == 0 || q->nlisted[level] >= WR_QUEUE_WINDOW - WR_QUEUE_READAHEAD)
         return;
-    for (int n = 0; n < WR_QUEUE_READAHEAD && (rc = wr_spill_pop(q->spill, &r, &m)) == 0; n++) {
+    for (int n = 0; n < WR_QUEUE_READAHEAD && (rc = wr_spill_pop(s, &r, &m)) == 0; n++) {
         e = wr_pool_get(&wr_qentry_pool);
         memset(e, 0, sizeof(*e));
         e->msg = m;
@@ -407,14 +431,17 @@ wr_queue_refill(struct wr_queue *q)
         e->expires = r.expires;
         e->size = r.size;
         e->redelivered = r.redelivered;
-        TAILQ_INSERT_TAIL(&q->levels[0], e, link);
+        e->level = (uint8_t)level;
+        TAILQ_INSERT_TAIL(&q->levels[level], e, link);
+        q->nlisted[level]++;
+        q->nspilled--;
         if (m == NULL)
             q->npaged++;
     }
     if (rc < 0) {
         wr_log(WR_LOG_ERROR, "queue '%s': %" PRIu64 " spilled messages lost", q->name,
-               wr_spill_count(q->spill));
-        wr_queue_clear_spill(q);
+               wr_spill_count(s));
+        wr_queue_clear_spill(q, level);
     }
 }
 
@@ -543,6 +570,7 @@ wr_queue_insert(struct wr_queue *q, struct wr_qentry *e)
         TAILQ_INSERT_BEFORE(it, e, link);
     else
         TAILQ_INSERT_TAIL(l, e, link);
+    q->nlisted[e->level]++;
     q->nready++;
     q->ready_bytes += e->size;
 }
@@ -588,6 +616,7 @@ wr_queue_push(struct wr_queue *q, struct wr_msg *m)
     wr_queue_persist(q, e);
     if (!wr_queue_spill_entry(q, e)) {
         TAILQ_INSERT_TAIL(&q->levels[e->level], e, link);
+        q->nlisted[e->level]++;
         q->nready++;
         q->ready_bytes += e->size;
     }
@@ -613,8 +642,9 @@ wr_queue_restore(struct wr_queue *q, uint64_t store_id, uint32_t size, uint64_t 
     e->seq = seq;
     e->redelivered = redelivered;
     e->expires = q->p.message_ttl >= 0 ? wr_clock_ms() + q->p.message_ttl : INT64_MAX;
-    /* in publish order past a full window, a recovered message waits in the spill */
-    if (seq >= q->next_seq && wr_queue_spill_entry(q, e)) {
+    /* in publish order past a full window, a recovered message waits in the spill (of its
+     * level: a priority queue reads the message to learn it) */
+    if (!q->p.priority && seq >= q->next_seq && wr_queue_spill_entry(q, e)) {
         q->next_seq = seq + 1;
         return;
     }
@@ -629,6 +659,10 @@ wr_queue_restore(struct wr_queue *q, uint64_t store_id, uint32_t size, uint64_t 
         e->expires = wr_queue_msg_expiry(q, m);
         if (q->p.priority)
             e->level = m->priority > q->p.max_priority ? q->p.max_priority : m->priority;
+    }
+    if (q->p.priority && seq >= q->next_seq && wr_queue_spill_entry(q, e)) {
+        q->next_seq = seq + 1;
+        return;
     }
     wr_queue_insert(q, e);
     if (m == NULL)

@@ -27,9 +27,13 @@ struct wr_queue {
     struct wr_qentry_list *levels;
     uint32_t nlevels;
     uint32_t nready;
-    uint32_t npaged;        /* ready messages kept on disk only (msg == NULL) */
-    struct wr_spill *spill; /* ready messages behind the window, counted in nready (spill.h) */
-    bool spill_failed;      /* no spill file could be made: the queue keeps all in memory */
+    uint32_t npaged; /* ready messages kept on disk only (msg == NULL) */
+    /* per level: entries on its list, and the spill of the ready messages behind its window
+     * (spill.h; they count in nready, nspilled in all) */
+    uint32_t *nlisted;
+    struct wr_spill **spills; /* NULL until a level first spills */
+    uint32_t nspilled;
+    bool spill_failed; /* no spill file could be made: the queue keeps all in memory */
     uint64_t ready_bytes;
     uint32_t nunacked;
     uint64_t next_seq;

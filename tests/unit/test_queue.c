@@ -548,6 +548,39 @@ test_spill_purge_delete(void **state)
     rm_dir(dir);
 }
 
+/* PR-01 over spilled backlogs: each level spills past its own window, higher levels first,
+ * FIFO within a level. */
+static void
+test_spill_priority(void **state)
+{
+    static const struct fx_arg args[] = {FX_INT("x-max-priority", 5), FX_END};
+    char dir[] = "/tmp/test_queue_XXXXXX", body[32];
+    struct wr_queue *q;
+    struct wr_qentry *e;
+
+    spill_dir(*state, dir);
+    q = fx_queue(*state, "q", args);
+    uint64_t live = wr_msg_live_bytes();
+    for (int i = 1; i <= 2 * BACKLOG; i++) {
+        snprintf(body, sizeof(body), "m%d", i);
+        push_prio(q, body, i % 2 ? 5 : 0);
+    }
+    assert_int_equal(wr_queue_ready(q), 2 * BACKLOG);
+    /* one window per level in use */
+    assert_in_range(wr_msg_live_bytes() - live, 1, 2 * 1024 * (sizeof(struct wr_msg) + 64));
+    for (int i = 0; i < 2 * BACKLOG; i++) {
+        int want = i < BACKLOG ? 2 * i + 1 : 2 * (i - BACKLOG) + 2;
+        snprintf(body, sizeof(body), "m%d", want);
+        e = wr_queue_get(q);
+        assert_non_null(e);
+        if (!fx_body_is(e->msg, body))
+            fail_msg("get %d: expected %s", i, body);
+        wr_queue_ack(q, e);
+    }
+    assert_null(wr_queue_get(q));
+    rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -577,6 +610,7 @@ main(void)
             T(test_spill_order_and_requeue),
             T(test_spill_limits),
             T(test_spill_purge_delete),
+            T(test_spill_priority),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
