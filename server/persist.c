@@ -138,22 +138,34 @@ wr_persist_close(struct wr_persist *p)
     free(p);
 }
 
-/* hdr = u8 exchange length, exchange, u8 key length, key, properties. */
+/* The store record's header (wr_msg_hdr_encode): on the stack when it is small, as it nearly
+ * always is, so a persistent publish costs no malloc for it. */
+#define WR_HDR_STACK 512
+
+static int
+wr_persist_store(struct wr_persist *p, const struct wr_msg *m, unsigned flags, uint64_t *id)
+{
+    uint8_t stack[WR_HDR_STACK];
+    size_t len = wr_msg_hdr_len(m);
+    uint8_t *hdr = len <= sizeof(stack) ? stack : wr_xmalloc(len);
+    size_t n = wr_msg_hdr_encode(m, hdr);
+    int rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, flags, id);
+
+    if (hdr != stack)
+        free(hdr);
+    return rc;
+}
+
 int
 wr_persist_put(struct wr_persist *p, struct wr_msg *m)
 {
-    uint8_t *hdr;
-    size_t n;
     int rc;
 
     if (m->store_id != 0) {
         wr_store_ref(p->store, m->store_id);
         return 0;
     }
-    hdr = wr_xmalloc(wr_msg_hdr_len(m));
-    n = wr_msg_hdr_encode(m, hdr);
-    rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, 0, &m->store_id);
-    free(hdr);
+    rc = wr_persist_store(p, m, 0, &m->store_id);
     if (rc < 0) {
         wr_log(WR_LOG_ERROR, "message store write failed: %s", strerror(-rc));
         m->store_id = 0;
@@ -165,12 +177,7 @@ wr_persist_put(struct wr_persist *p, struct wr_msg *m)
 int
 wr_persist_put_transient(struct wr_persist *p, const struct wr_msg *m, uint64_t *id)
 {
-    uint8_t *hdr = wr_xmalloc(wr_msg_hdr_len(m));
-    size_t n = wr_msg_hdr_encode(m, hdr);
-    int rc = wr_store_put(p->store, hdr, n, m->body, m->body_size, WR_STORE_TRANSIENT, id);
-
-    free(hdr);
-    return rc < 0 ? -1 : 0;
+    return wr_persist_store(p, m, WR_STORE_TRANSIENT, id) < 0 ? -1 : 0;
 }
 
 void
