@@ -20,6 +20,7 @@ static const char usage_text[] =
         "  -k KEY routing key       --multi-ack-every N      --queue-args k=v,...\n"
         "  --queues N  queues NAME-1..N (with fanout every queue gets every message)\n"
         "  --durable  durable queues    --pipeline N  publishes per socket write (1)\n"
+        "  --watch-pid PID  report PID's peak RSS (sampled every 100 ms, no process forked)\n"
         "  --cleanup  delete the queues at the end   --drain S  wait for deliveries after "
         "publishing\n"
         "  --idle-conns N  open N idle connections   --heartbeat S   --src-addrs N (127.0.0.2..)\n"
@@ -33,6 +34,7 @@ enum {
     OPT_QUEUES,
     OPT_DURABLE,
     OPT_PIPELINE,
+    OPT_WATCH_PID,
     OPT_CLEANUP,
     OPT_DRAIN,
     OPT_IDLE,
@@ -65,6 +67,7 @@ static const struct option long_opts[] = {
         {"queues", required_argument, NULL, OPT_QUEUES},
         {"durable", no_argument, NULL, OPT_DURABLE},
         {"pipeline", required_argument, NULL, OPT_PIPELINE},
+        {"watch-pid", required_argument, NULL, OPT_WATCH_PID},
         {"cleanup", no_argument, NULL, OPT_CLEANUP},
         {"drain", required_argument, NULL, OPT_DRAIN},
         {"idle-conns", required_argument, NULL, OPT_IDLE},
@@ -228,6 +231,9 @@ apply(struct wr_perf_opts *o, int c, char *arg)
         break;
     case OPT_PIPELINE:
         o->pipeline = (unsigned)num(arg);
+        break;
+    case OPT_WATCH_PID:
+        o->watch_pid = (int)num(arg);
         break;
     case OPT_CLEANUP:
         o->cleanup = true;

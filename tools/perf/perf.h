@@ -32,6 +32,7 @@ struct wr_perf_opts {
     unsigned confirm, prefetch, multi_ack, pipeline, heartbeat;
     bool persistent, autoack, durable, cleanup, quiet;
     int idle_conns, src_addrs;
+    int watch_pid; /* --watch-pid: sample this process's VmRSS every 100 ms (0 = none) */
 };
 
 /* Parses argv into o (defaults first). Returns 0, or exits with usage on bad input. */
@@ -72,6 +73,7 @@ struct wr_perf_run {
 
     /* Totals and the values at the previous progress line. */
     uint64_t sent, confirmed, nacked, received, unique, dup;
+    uint64_t peak_rss_kb; /* of --watch-pid */
     uint64_t last_sent, last_confirmed, last_received, last_tick_ns;
     struct wr_perf_hist lat, lat_tick;
 };

@@ -68,7 +68,10 @@ wr_perf_report_summary(struct wr_perf_run *r)
            per_s(r->confirmed, r->t0_ns, r->t_last_confirm_ns ? r->t_last_confirm_ns : pub_end),
            per_s(r->received, r->t0_ns, recv_end), (double)(pub_end - r->t0_ns) / 1e9,
            (double)(recv_end - r->t0_ns) / 1e9, (double)(r->t0_ns - r->t_open_ns) / 1e9, r->nready);
-    printf(" p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n", us(wr_perf_hist_quantile(h, 0.5)),
+    printf(" p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f", us(wr_perf_hist_quantile(h, 0.5)),
            us(wr_perf_hist_quantile(h, 0.99)), us(wr_perf_hist_quantile(h, 0.999)), us(h->max));
+    if (r->opt.watch_pid > 0)
+        printf(" peak_rss_kb=%" PRIu64, r->peak_rss_kb);
+    printf("\n");
     fflush(stdout);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "tools/perf/roles.h"
@@ -95,9 +96,47 @@ start(struct wr_perf_run *r)
     wr_perf_check_done(r);
 }
 
+/* --watch-pid: the broker's RSS read from /proc by the generator itself, so that measuring
+ * memory forks no sampler process beside a latency measurement. */
+static void
+rss_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct wr_perf_run *r = arg;
+    char path[64], buf[4096];
+    unsigned long long kb;
+    const char *line;
+    FILE *f;
+    size_t n;
+
+    (void)fd, (void)what;
+    snprintf(path, sizeof(path), "/proc/%d/status", r->opt.watch_pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    if ((line = strstr(buf, "\nVmRSS:")) != NULL && sscanf(line + 7, "%llu", &kb) == 1 &&
+        kb > r->peak_rss_kb)
+        r->peak_rss_kb = kb;
+}
+
+static void
+watch_rss(struct wr_perf_run *r)
+{
+    static const struct timeval ms100 = {0, 100000};
+    struct event *ev;
+
+    if (r->opt.watch_pid <= 0)
+        return;
+    ev = event_new(r->base, -1, EV_PERSIST, rss_cb, r);
+    event_add(ev, &ms100);
+    rss_cb(-1, 0, r);
+}
+
 void
 wr_perf_run_open(struct wr_perf_run *r)
 {
+    watch_rss(r);
     r->conns = calloc((size_t)total_conns(r) + 1, sizeof(*r->conns));
     if (!r->conns)
         abort();
