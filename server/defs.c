@@ -592,6 +592,21 @@ wr_rec_admin(struct wr_meta_rec *r, enum wr_def_op op, const char *vhost, const 
     wr_meta_rec_put_str(r, name);
 }
 
+/* Reads what wr_rec_admin wrote and positions rd on the rest of the record; returns the op.
+ * Errors surface at wr_meta_rd_end. */
+static uint8_t
+wr_rd_admin(struct wr_meta_rd *rd, const void *cmd, size_t len, char vhost[256], char name[256])
+{
+    uint8_t op = 0, version;
+
+    wr_meta_rd_init(rd, cmd, len);
+    wr_meta_rd_u8(rd, &op);
+    wr_meta_rd_u8(rd, &version);
+    wr_meta_rd_str(rd, vhost, 256);
+    wr_meta_rd_str(rd, name, 256);
+    return op;
+}
+
 static void
 wr_rec_user(struct wr_meta_rec *r, const struct wr_user *u)
 {
@@ -658,16 +673,11 @@ static void
 wr_def_apply_vhost_meta(struct wr_defs *d, const void *cmd, size_t len)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v;
     char vhost[256], name[256], *desc, *tags, err[300];
     const void *dp = NULL, *tp = NULL;
     size_t dn = 0, tn = 0;
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_rd_admin(&rd, cmd, len, vhost, name);
     wr_meta_rd_bytes(&rd, &dp, &dn);
     wr_meta_rd_bytes(&rd, &tp, &tn);
     if (wr_meta_rd_end(&rd) < 0)
@@ -703,16 +713,12 @@ static void
 wr_def_apply_gparam(struct wr_defs *d, const void *cmd, size_t len)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v, set = 0;
+    uint8_t set = 0;
     char vhost[256], name[256], *value, err[300];
     const void *p = NULL;
     size_t n = 0;
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_rd_admin(&rd, cmd, len, vhost, name);
     wr_meta_rd_u8(&rd, &set);
     if (set)
         wr_meta_rd_bytes(&rd, &p, &n);
@@ -767,16 +773,11 @@ static void
 wr_def_apply_admin(struct wr_defs *d, const void *cmd, size_t len, uint8_t op)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v;
     char vhost[256], name[256], a[1024] = "", w[1024] = "", rr[1024] = "", err[256];
     const void *sh = NULL;
     size_t shlen = 0;
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, name, sizeof(name));
+    wr_rd_admin(&rd, cmd, len, vhost, name);
     if (op == WR_DEF_USER_PUT) {
         wr_meta_rd_bytes(&rd, &sh, &shlen);
         wr_meta_rd_str(&rd, a, sizeof(a));
@@ -840,16 +841,12 @@ static void
 wr_def_apply_policy(struct wr_defs *d, const void *cmd, size_t len)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v, op;
+    uint8_t o, op;
     uint32_t prio;
     char vhost[256], name[256], pattern[1024], apply[64], err[300];
     char *json = wr_xmalloc(len + 1);
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, name, sizeof(name));
+    o = wr_rd_admin(&rd, cmd, len, vhost, name);
     wr_meta_rd_u8(&rd, &op);
     wr_meta_rd_str(&rd, pattern, sizeof(pattern));
     wr_meta_rd_str(&rd, json, len + 1);
@@ -911,15 +908,10 @@ static void
 wr_def_apply_limits(struct wr_defs *d, const void *cmd, size_t len)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v;
     uint64_t a, c;
     char vhost[256], user[256];
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, user, sizeof(user));
+    wr_rd_admin(&rd, cmd, len, vhost, user);
     wr_meta_rd_u64(&rd, &a);
     wr_meta_rd_u64(&rd, &c);
     if (wr_meta_rd_end(&rd) < 0)
@@ -985,14 +977,9 @@ static void
 wr_def_apply_topic(struct wr_defs *d, const void *cmd, size_t len)
 {
     struct wr_meta_rd rd;
-    uint8_t o, v;
     char vhost[256], user[256], x[256], w[1024], rr[1024], err[300];
+    uint8_t o = wr_rd_admin(&rd, cmd, len, vhost, user);
 
-    wr_meta_rd_init(&rd, cmd, len);
-    wr_meta_rd_u8(&rd, &o);
-    wr_meta_rd_u8(&rd, &v);
-    wr_meta_rd_str(&rd, vhost, sizeof(vhost));
-    wr_meta_rd_str(&rd, user, sizeof(user));
     wr_meta_rd_str(&rd, x, sizeof(x));
     wr_meta_rd_str(&rd, w, sizeof(w));
     wr_meta_rd_str(&rd, rr, sizeof(rr));
