@@ -39,12 +39,6 @@ mgmt_conn_visible(const struct mgmt_req *r, const struct wr_conn_info *i)
     return (r->tags & MGMT_T_MONITORING) || strcmp(i->user, wr_user_name(r->user)) == 0;
 }
 
-static json_t *
-mgmt_json_str_or_null(const char *s)
-{
-    return s != NULL && *s != '\0' ? json_string(s) : json_null();
-}
-
 /* RabbitMQ's ssl_* and peer_cert_* keys: null on a plain connection. */
 static void
 mgmt_conn_tls(json_t *o, const struct wr_conn_info *i)
@@ -53,13 +47,13 @@ mgmt_conn_tls(json_t *o, const struct wr_conn_info *i)
     bool tls = wr_tls_session_get(i->bev, &s);
 
     json_object_set_new(o, "ssl", json_boolean(tls));
-    json_object_set_new(o, "ssl_protocol", mgmt_json_str_or_null(s.protocol));
-    json_object_set_new(o, "ssl_cipher", mgmt_json_str_or_null(s.cipher));
-    json_object_set_new(o, "ssl_hash", mgmt_json_str_or_null(s.hash));
-    json_object_set_new(o, "ssl_key_exchange", mgmt_json_str_or_null(s.key_exchange));
-    json_object_set_new(o, "peer_cert_subject", mgmt_json_str_or_null(s.subject));
-    json_object_set_new(o, "peer_cert_issuer", mgmt_json_str_or_null(s.issuer));
-    json_object_set_new(o, "peer_cert_validity", mgmt_json_str_or_null(s.validity));
+    json_object_set_new(o, "ssl_protocol", mgmt_json_string_or_null(s.protocol));
+    json_object_set_new(o, "ssl_cipher", mgmt_json_string_or_null(s.cipher));
+    json_object_set_new(o, "ssl_hash", mgmt_json_string_or_null(s.hash));
+    json_object_set_new(o, "ssl_key_exchange", mgmt_json_string_or_null(s.key_exchange));
+    json_object_set_new(o, "peer_cert_subject", mgmt_json_string_or_null(s.subject));
+    json_object_set_new(o, "peer_cert_issuer", mgmt_json_string_or_null(s.issuer));
+    json_object_set_new(o, "peer_cert_validity", mgmt_json_string_or_null(s.validity));
     wr_tls_session_fini(&s);
 }
 

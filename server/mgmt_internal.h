@@ -79,6 +79,8 @@ void mgmt_foreach_vhost(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
 bool mgmt_visit_vhost_arg(struct mgmt_req *r, mgmt_vhost_visit *cb, void *arg);
 
 /* mgmt_json.c: objects in rabbitmq_management's shapes; each returns a new reference. */
+/* s as a JSON string, or null when it is NULL or empty (RabbitMQ's "not set"). */
+json_t *mgmt_json_string_or_null(const char *s);
 json_t *mgmt_json_queue(const struct wr_queue *q);
 json_t *mgmt_json_exchange(const struct wr_exchange *x);
 json_t *mgmt_json_vhost(struct wr_vhost *vh);

@@ -25,10 +25,10 @@ mgmt_qtype_name(enum wr_qtype t)
     return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "classic";
 }
 
-static json_t *
+json_t *
 mgmt_json_string_or_null(const char *s)
 {
-    return s ? json_string(s) : json_null();
+    return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
 
 json_t *
