@@ -383,7 +383,6 @@ wr_queue_loaded(const struct wr_queue *q)
 static bool
 wr_queue_spill_entry(struct wr_queue *q, struct wr_qentry *e)
 {
-    const struct wr_config *cfg = wr_broker_config(wr_vhost_broker(q->vh));
     struct wr_spill_rec r = {e->store_id, e->seq, e->expires, e->size, e->redelivered};
     struct wr_spill *s = wr_queue_spill(q, e->level);
     char dir[4096];
@@ -394,7 +393,7 @@ wr_queue_spill_entry(struct wr_queue *q, struct wr_qentry *e)
     if (s == NULL) {
         if (q->spills == NULL)
             q->spills = wr_xcalloc(q->nlevels, sizeof(*q->spills));
-        snprintf(dir, sizeof(dir), "%s/spill", cfg->data_dir);
+        snprintf(dir, sizeof(dir), "%s/spill", wr_broker_config(wr_vhost_broker(q->vh))->data_dir);
         if ((s = q->spills[e->level] = wr_spill_new(dir)) == NULL) {
             q->spill_failed = true;
             return false;

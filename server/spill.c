@@ -224,8 +224,8 @@ wr_spill_reclaim(struct wr_spill *s)
     s->punched = upto;
 }
 
-static int
-wr_spill_take(struct wr_spill *s, struct wr_spill_rec *r, struct wr_msg **m)
+int
+wr_spill_pop(struct wr_spill *s, struct wr_spill_rec *r, struct wr_msg **m)
 {
     struct wr_spill_hdr h;
     size_t len;
@@ -260,19 +260,13 @@ wr_spill_take(struct wr_spill *s, struct wr_spill_rec *r, struct wr_msg **m)
     return 0;
 }
 
-int
-wr_spill_pop(struct wr_spill *s, struct wr_spill_rec *r, struct wr_msg **m)
-{
-    return wr_spill_take(s, r, m);
-}
-
 uint64_t
 wr_spill_clear(struct wr_spill *s, wr_spill_visit *cb, void *arg)
 {
     uint64_t n = s->count;
     struct wr_spill_rec r;
 
-    while (s->count > 0 && wr_spill_take(s, &r, NULL) == 0)
+    while (s->count > 0 && wr_spill_pop(s, &r, NULL) == 0)
         if (cb != NULL)
             cb(&r, arg);
     if (s->count > 0) { /* unreadable: what is left is lost with the file */

@@ -29,7 +29,8 @@ void wr_spill_free(struct wr_spill *s);
 /* Appends r, and m's content when r->store_id is 0. -1 (logged) on a write error. */
 int wr_spill_push(struct wr_spill *s, const struct wr_spill_rec *r, const struct wr_msg *m);
 /* Takes the oldest record: *m is a new message (refs 1) for an in-spill one, NULL for a stored
- * one. 0, 1 when the spill is empty, -1 (logged) when it cannot be read back. */
+ * one (m may be NULL: the record is skipped). 0, 1 when the spill is empty, -1 (logged) when it
+ * cannot be read back. */
 int wr_spill_pop(struct wr_spill *s, struct wr_spill_rec *r, struct wr_msg **m);
 uint64_t wr_spill_count(const struct wr_spill *s);
 uint64_t wr_spill_bytes(const struct wr_spill *s); /* body bytes of the records held */
