@@ -290,20 +290,46 @@ apply(struct wr_store *s, struct replay *rp, const uint8_t *p, uint64_t at)
     return 0;
 }
 
+/* The offset of the first non-zero byte at or after off, UINT64_MAX when there is none. */
+static uint64_t
+nonzero_from(int fd, uint64_t off)
+{
+    uint8_t buf[4096];
+    ssize_t n;
+
+    while ((n = pread(fd, buf, sizeof(buf), (off_t)off)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i])
+                return off + (uint64_t)i;
+        off += (uint64_t)n;
+    }
+    return n < 0 ? off : UINT64_MAX;
+}
+
 static int
 replay_file(struct wr_store *s, struct replay *rp, int fd)
 {
     uint8_t *buf = malloc(QCHUNK);
-    uint64_t off = 0;
-    ssize_t n;
+    uint64_t off = 0, data_to = 0; /* below data_to, zeros are not the end */
+    ssize_t n = 0;
     int rc = buf ? 0 : -ENOMEM;
+    bool end = false;
 
-    while (rc == 0 && (n = pread(fd, buf, QCHUNK, (off_t)off)) > 0) {
+    while (rc == 0 && !end && (n = pread(fd, buf, QCHUNK, (off_t)off)) > 0) {
         size_t whole = (size_t)n - (size_t)n % STORE_QREC;
-        for (size_t i = 0; rc == 0 && i < whole; i += STORE_QREC)
+        for (size_t i = 0; rc == 0 && !end && i < whole; i += STORE_QREC) {
+            /* zeros written ahead of appends end the log (the rewrite drops them); zeros with
+             * records after them are damage, reported by apply */
+            if (off + i >= data_to && all_zero(buf + i, STORE_QREC)) {
+                if ((data_to = nonzero_from(fd, off + i)) == UINT64_MAX) {
+                    rp->dirty = end = true;
+                    continue;
+                }
+            }
             rc = apply(s, rp, buf + i, off + i);
+        }
         off += whole;
-        if (whole < (size_t)n) { /* a torn last record */
+        if (!end && whole < (size_t)n) { /* a torn last record */
             rp->dirty = true;
             store_log(s, WR_STORE_LOG_WARN,
                       "message store: queue index %016" PRIx64 ": torn record at %" PRIu64

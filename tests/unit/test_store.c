@@ -325,6 +325,55 @@ test_bitflip_qindex(void **state)
     assert_true(t->warnings >= 1);
 }
 
+static off_t
+file_size(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Appends are preceded by zeros written ahead (a sync then overwrites blocks the file has);
+ * recovery takes the zeros as the clean end, without a warning, and drops them. */
+static void
+test_zeros_ahead_clean_end(void **state)
+{
+    struct tenv *t = *state;
+    uint64_t ids[20];
+    char seg[128], idx[128];
+
+    fill_and_close(t, ids, seg, sizeof(seg));
+    snprintf(idx, sizeof(idx), "%s/queues/%016x.idx", t->dir, 1);
+    assert_true(file_size(seg) > 20 * REC);
+    assert_true(file_size(idx) > 20 * 24);
+    t->warnings = 0;
+    expect_all_but(t, ids, 20);
+    assert_int_equal(t->warnings, 0);
+    assert_int_equal(file_size(seg), 20 * REC);
+    assert_int_equal(file_size(idx), 20 * 24);
+}
+
+/* Zeros with records after them are damage, not the end: the later records still count. */
+static void
+test_zero_record_inside_qindex(void **state)
+{
+    struct tenv *t = *state;
+    uint64_t ids[20];
+    char seg[128], idx[128];
+    uint8_t zero[24] = {0};
+
+    fill_and_close(t, ids, seg, sizeof(seg));
+    snprintf(idx, sizeof(idx), "%s/queues/%016x.idx", t->dir, 1);
+    int fd = open(idx, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, zero, sizeof(zero), 7 * 24), 24);
+    close(fd);
+    t->warnings = 0;
+    expect_all_but(t, ids, 7);
+    assert_true(t->warnings >= 1);
+}
+
 static void
 test_garbage_files_ignored(void **state)
 {
@@ -359,6 +408,8 @@ main(void)
             cmocka_unit_test_setup_teardown(test_bitflip_body, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bitflip_header, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bitflip_qindex, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_zeros_ahead_clean_end, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_zero_record_inside_qindex, setup, teardown),
             cmocka_unit_test_setup_teardown(test_garbage_files_ignored, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

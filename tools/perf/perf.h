@@ -68,6 +68,7 @@ struct wr_perf_run {
     struct wr_perf_seen *seen; /* [queues] */
 
     uint64_t t_open_ns, t0_ns, t_end_pub_ns, t_last_recv_ns, t_last_confirm_ns, t_done_ns;
+    uint64_t cpu0_ns, cpu_done_ns; /* the generator's own CPU time at t0 and at the end */
     bool started, pub_done, stopping;
     int producers_done, consumers_done;
 
@@ -80,6 +81,9 @@ struct wr_perf_run {
 
 /* Monotonic clock in ns: the same clock stamps bodies and reads them on delivery. */
 uint64_t wr_perf_now_ns(void);
+
+/* CPU time this process has used, in ns: shows when the generator, not the broker, is the limit. */
+uint64_t wr_perf_cpu_ns(void);
 
 /* Run control (main.c). */
 void wr_perf_conn_ready(struct wr_perf_run *r);

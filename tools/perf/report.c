@@ -70,6 +70,11 @@ wr_perf_report_summary(struct wr_perf_run *r)
            (double)(recv_end - r->t0_ns) / 1e9, (double)(r->t0_ns - r->t_open_ns) / 1e9, r->nready);
     printf(" p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f", us(wr_perf_hist_quantile(h, 0.5)),
            us(wr_perf_hist_quantile(h, 0.99)), us(wr_perf_hist_quantile(h, 0.999)), us(h->max));
+    /* the generator's CPU over the run, in % of one core: near 100 means it was the limit */
+    printf(" gen_cpu_pct=%.0f", r->t_done_ns > r->t0_ns
+                                        ? 100.0 * (double)(r->cpu_done_ns - r->cpu0_ns) /
+                                                  (double)(r->t_done_ns - r->t0_ns)
+                                        : 0.0);
     if (r->opt.watch_pid > 0)
         printf(" peak_rss_kb=%" PRIu64, r->peak_rss_kb);
     printf("\n");

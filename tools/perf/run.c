@@ -28,6 +28,14 @@ wr_perf_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t
+wr_perf_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void
 wr_perf_fail(const char *fmt, ...)
 {
@@ -81,6 +89,7 @@ start(struct wr_perf_run *r)
 {
     r->started = true;
     r->t0_ns = r->last_tick_ns = wr_perf_now_ns();
+    r->cpu0_ns = wr_perf_cpu_ns();
     struct timeval sec = {1, 0};
     tick_ev = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
     event_add(tick_ev, &sec);
@@ -218,6 +227,7 @@ wr_perf_run_finish(struct wr_perf_run *r)
         return;
     r->stopping = true;
     r->t_done_ns = wr_perf_now_ns();
+    r->cpu_done_ns = wr_perf_cpu_ns();
     wr_perf_report_summary(r);
     if (tick_ev)
         event_del(tick_ev);
