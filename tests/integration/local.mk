@@ -54,6 +54,9 @@ TESTS += tests/integration/it_ack_timeout.sh
 EXTRA_DIST += tests/integration/it_ack_timeout.sh
 TESTS += tests/integration/it_defs.sh
 EXTRA_DIST += tests/integration/it_defs.sh
+# warren-perf smoke (issue 7): short runs whose counts must add up
+TESTS += tests/integration/it_perf.sh
+EXTRA_DIST += tests/integration/it_perf.sh
 
 # management HTTP API, Prometheus metrics and dashboard (issue 5); needs curl and amqp-tools.
 TESTS += tests/integration/it_mgmt.sh

@@ -27,6 +27,7 @@ static const uint8_t protocol_header[8] = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
 
 static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
+static void again_cb(evutil_socket_t fd, short what, void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 
 /* Binds to 127.0.0.(2 + idx % n) so that many connections do not exhaust one address's ports. */
@@ -70,6 +71,10 @@ wr_perf_conn_new(struct wr_perf_run *r, enum wr_perf_role role, int idx,
     c->role_data = role_data;
     int fd = open_socket(r, r->nconns, role == WR_PERF_IDLE);
     c->bev = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->stage = evbuffer_new();
+    c->again = evtimer_new(r->base, again_cb, c);
+    if (!c->bev || !c->stage || !c->again)
+        abort();
     bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
     bufferevent_set_max_single_read(c->bev, IO_CHUNK);
     bufferevent_set_max_single_write(c->bev, IO_CHUNK);
@@ -86,9 +91,41 @@ wr_perf_conn_free(struct wr_perf_conn *c)
         return;
     if (c->hb_ev)
         event_free(c->hb_ev);
+    event_free(c->again);
+    evbuffer_free(c->stage);
     if (c->bev)
         bufferevent_free(c->bev);
     free(c);
+}
+
+void
+wr_perf_conn_flush(struct wr_perf_conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+
+    if (evbuffer_get_length(c->stage) == 0)
+        return;
+    if (c->state != WR_PERF_CONNECTING && evbuffer_get_length(out) == 0) {
+        evbuffer_write(c->stage, bufferevent_getfd(c->bev)); /* errors surface in the bufferevent */
+        if (evbuffer_get_length(c->stage) == 0) {
+            /* a zero timeout runs it after the next poll (event_active would run it in this
+             * pass, and a producer would never let the loop poll) */
+            static const struct timeval now = {0, 0};
+            if (c->ops->writable)
+                evtimer_add(c->again, &now);
+            return;
+        }
+    }
+    evbuffer_add_buffer(out, c->stage);
+}
+
+static void
+again_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct wr_perf_conn *c = arg;
+    if (c->state == WR_PERF_READY && c->ops->writable)
+        c->ops->writable(c);
 }
 
 void
@@ -150,6 +187,7 @@ wr_perf_conn_delete_queues(struct wr_perf_conn *c)
         struct wr_m_queue_delete qd = {.queue = wr_bytes_str(c->run->qnames[i])};
         wr_perf_conn_send_sync(c, WR_M_QUEUE_DELETE, &qd);
     }
+    wr_perf_conn_flush(c); /* called from a timer, not from read_cb */
 }
 
 void
@@ -160,6 +198,7 @@ wr_perf_conn_close(struct wr_perf_conn *c)
     struct wr_m_connection_close cc = {.reply_code = 200, .reply_text = WR_BYTES_LIT("bye")};
     if (c->state >= WR_PERF_SETUP)
         wr_perf_conn_send(c, WR_M_CONNECTION_CLOSE, &cc);
+    wr_perf_conn_flush(c);
     c->state = WR_PERF_CLOSING;
 }
 
@@ -178,8 +217,10 @@ heartbeat_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct wr_perf_conn *c = arg;
-    if (c->state < WR_PERF_CLOSING)
+    if (c->state < WR_PERF_CLOSING) {
         wr_frame_add_heartbeat(wr_perf_conn_out(c));
+        wr_perf_conn_flush(c);
+    }
 }
 
 static void
@@ -337,14 +378,14 @@ read_cb(struct bufferevent *bev, void *arg)
     for (;;) {
         size_t avail = evbuffer_get_length(in);
         if (avail < WR_FRAME_HEADER_SIZE || c->state == WR_PERF_CLOSED)
-            return;
+            break;
         uint8_t type;
         uint16_t ch;
         uint32_t size;
         wr_frame_header_read(evbuffer_pullup(in, WR_FRAME_HEADER_SIZE), &type, &ch, &size);
         size_t total = (size_t)size + WR_FRAME_OVERHEAD;
         if (avail < total)
-            return;
+            break;
         const uint8_t *f = evbuffer_pullup(in, (ev_ssize_t)total);
         if (f[total - 1] != WR_FRAME_END)
             wr_perf_fail("bad frame end");
@@ -355,6 +396,7 @@ read_cb(struct bufferevent *bev, void *arg)
             c->ops->content(c, type, p, size);
         evbuffer_drain(in, total);
     }
+    wr_perf_conn_flush(c); /* the replies to everything read, in one write */
 }
 
 static void

@@ -23,7 +23,7 @@ struct wr_perf_role_ops {
     void (*method)(struct wr_perf_conn *c, uint32_t id, const uint8_t *args, size_t len);
     /* A content header or body frame payload. */
     void (*content)(struct wr_perf_conn *c, uint8_t type, const uint8_t *p, size_t len);
-    /* The output buffer has drained to the kernel. */
+    /* Everything written so far has gone to the kernel. */
     void (*writable)(struct wr_perf_conn *c);
 };
 
@@ -39,6 +39,8 @@ enum wr_perf_conn_state {
 struct wr_perf_conn {
     struct wr_perf_run *run;
     struct bufferevent *bev;
+    struct evbuffer *stage; /* frames not yet written: see wr_perf_conn_flush() */
+    struct event *again;    /* calls writable after a direct write, as the bufferevent would */
     struct event *hb_ev;
     const struct wr_perf_role_ops *ops;
     void *role_data; /* struct wr_perf_producer / wr_perf_consumer, owned by the role */
@@ -57,8 +59,13 @@ void wr_perf_conn_free(struct wr_perf_conn *c);
 static inline struct evbuffer *
 wr_perf_conn_out(struct wr_perf_conn *c)
 {
-    return bufferevent_get_output(c->bev);
+    return c->stage;
 }
+
+/* Writes the staged frames: straight to the socket when nothing waits in the bufferevent, so a
+ * publish costs one write as with a blocking client, not a write plus the epoll_ctl pair of
+ * arming and disarming EPOLLOUT. What the socket does not take goes through the bufferevent. */
+void wr_perf_conn_flush(struct wr_perf_conn *c);
 
 /* Appends method frame m (struct wr_m_*) on channel 1, or channel 0 for connection methods. */
 void wr_perf_conn_send(struct wr_perf_conn *c, uint32_t id, const void *m);

@@ -160,15 +160,17 @@ wr_perf_producer_pump(struct wr_perf_conn *c)
     if (r->opt.pipeline == 1) {
         /* as PerfTest's producer thread: one socket write per publish, back to back, not one
          * event-loop round per message (the socket filling up hands over to the bufferevent) */
-        evutil_socket_t fd = bufferevent_getfd(c->bev);
+        struct evbuffer *pending = bufferevent_get_output(c->bev);
         for (int i = 0; i < WR_PERF_BURST && allowance(c, p) > 0; i++) {
             publish_one(c, p, out);
-            if (evbuffer_write(out, fd) < 0 || evbuffer_get_length(out) > 0)
+            wr_perf_conn_flush(c);
+            if (evbuffer_get_length(pending) > 0)
                 break;
         }
     } else {
         for (uint64_t n = allowance(c, p); n > 0; n--)
             publish_one(c, p, out);
+        wr_perf_conn_flush(c);
     }
     if (r->opt.pub_count && p->seq >= r->opt.pub_count)
         finish(c, p);
