@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Connection lifecycle and the input loop: every complete frame in the input buffer is parsed
  * in one pass, checked against the negotiated limits before anything is allocated (W-04..W-09),
- * and handed to the dispatcher. Output is batched by the bufferevent: one write per loop pass. */
+ * and handed to the dispatcher. Output is batched by the bufferevent: one write per loop pass;
+ * plain sockets are read by conn_read.c. */
 #include "server/conn_internal.h"
 
 #include "amqp/frame.h"
@@ -30,6 +31,8 @@ static void wr_conn_readcb(struct bufferevent *bev, void *arg);
 static void wr_conn_writecb(struct bufferevent *bev, void *arg);
 static void wr_conn_eventcb(struct bufferevent *bev, short what, void *arg);
 void wr_conn_start_handshake(struct wr_conn *c);
+static struct wr_conn *wr_conn_new(struct wr_broker *b, struct bufferevent *bev,
+                                   const struct sockaddr *peer, char *tls_identity, bool own_reads);
 
 static void
 wr_conn_describe_peer(struct wr_conn *c, const struct sockaddr *sa)
@@ -88,7 +91,7 @@ wr_conn_accept(struct wr_broker *b, int fd, const struct sockaddr *peer, int ple
         evutil_closesocket(fd);
         return NULL;
     }
-    return wr_conn_accept_bev(b, bev, peer, plen, NULL);
+    return wr_conn_new(b, bev, peer, NULL, true);
 }
 
 /* The input buffer grows only by socket reads and the output shrinks only by writes, so their
@@ -132,13 +135,20 @@ struct wr_conn *
 wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr *peer,
                    int plen, char *tls_identity)
 {
+    (void)plen;
+    return wr_conn_new(b, bev, peer, tls_identity, false);
+}
+
+static struct wr_conn *
+wr_conn_new(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr *peer,
+            char *tls_identity, bool own_reads)
+{
     struct wr_conn *c = wr_xcalloc(1, sizeof(*c));
     struct event_base *base = wr_broker_base(b);
     const struct wr_config *cfg = wr_broker_config(b);
     struct timeval tv = {cfg->handshake_timeout_ms / 1000,
                          (cfg->handshake_timeout_ms % 1000) * 1000};
 
-    (void)plen;
     c->broker = b;
     c->state = WR_CS_HEADER;
     c->frame_max = WR_FRAME_MIN_SIZE;
@@ -153,7 +163,10 @@ wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct so
     c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), wr_conn_out_counted, c);
     bufferevent_setcb(c->bev, wr_conn_readcb, wr_conn_writecb, wr_conn_eventcb, c);
     bufferevent_setwatermark(c->bev, EV_WRITE, WR_OUT_LOW, 0);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    bufferevent_enable(c->bev, EV_WRITE);
+    if (own_reads && wr_conn_read_own(c, base) < 0)
+        wr_log(WR_LOG_WARN, "connection %s: reading through the bufferevent", c->peer);
+    wr_conn_reading(c, true);
     c->handshake_timer = evtimer_new(base, wr_conn_handshake_timeout, c);
     evtimer_add(c->handshake_timer, &tv);
     c->flush_ev = event_new(base, -1, 0, wr_conn_flush_cb, c);
@@ -188,6 +201,8 @@ wr_conn_destroy(struct wr_conn *c)
     if (c->close_timer)
         event_free(c->close_timer);
     event_free(c->flush_ev);
+    if (c->rd_ev)
+        event_free(c->rd_ev);
     evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
     evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     bufferevent_free(c->bev);
@@ -297,7 +312,7 @@ void
 wr_conn_close_after_flush(struct wr_conn *c)
 {
     c->state = WR_CS_CLOSED;
-    bufferevent_disable(c->bev, EV_READ);
+    wr_conn_reading(c, false);
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         wr_conn_free(c);
 }
@@ -469,7 +484,7 @@ wr_conn_must_block(struct wr_conn *c, struct evbuffer *in)
     if (h[0] != WR_FRAME_METHOD || memcmp(h + 7, "\x00\x3c\x00\x28", 4) != 0)
         return false; /* only basic.publish blocks */
     c->blocked = true;
-    bufferevent_disable(c->bev, EV_READ);
+    wr_conn_reading(c, false);
     if (c->cap_blocked && !c->blocked_sent) {
         struct wr_m_connection_blocked m = {.reason = wr_bytes_str(wr_alarms_reason(bits))};
         wr_conn_send(c, 0, WR_M_CONNECTION_BLOCKED, &m);
@@ -477,8 +492,6 @@ wr_conn_must_block(struct wr_conn *c, struct evbuffer *in)
     }
     return true;
 }
-
-static void wr_conn_readcb(struct bufferevent *bev, void *arg);
 
 void
 wr_conn_alarm(struct wr_conn *c, unsigned bits)
@@ -491,14 +504,21 @@ wr_conn_alarm(struct wr_conn *c, unsigned bits)
         wr_conn_send(c, 0, WR_M_CONNECTION_UNBLOCKED, &m);
         c->blocked_sent = false;
     }
-    bufferevent_enable(c->bev, EV_READ);
-    wr_conn_readcb(c->bev, c); /* publishes already buffered go on now */
+    wr_conn_reading(c, true);
+    wr_conn_input(c); /* publishes already buffered go on now */
 }
 
 static void
 wr_conn_readcb(struct bufferevent *bev, void *arg)
 {
-    struct wr_conn *c = arg;
+    (void)bev;
+    wr_conn_input(arg);
+}
+
+void
+wr_conn_input(struct wr_conn *c)
+{
+    struct bufferevent *bev = c->bev;
     struct evbuffer *in = bufferevent_get_input(bev);
     int rc = 1;
 
@@ -514,7 +534,7 @@ wr_conn_readcb(struct bufferevent *bev, void *arg)
         /* a client that does not read its replies is not read either (back-pressure) */
         if (evbuffer_get_length(bufferevent_get_output(bev)) > WR_OUT_MAX) {
             c->read_paused = true;
-            bufferevent_disable(bev, EV_READ);
+            wr_conn_reading(c, false);
             break;
         }
         if (wr_conn_must_block(c, in))
@@ -550,16 +570,21 @@ wr_conn_writecb(struct bufferevent *bev, void *arg)
     if (c->read_paused && !c->blocked &&
         evbuffer_get_length(bufferevent_get_output(bev)) <= WR_OUT_LOW) {
         c->read_paused = false;
-        bufferevent_enable(bev, EV_READ);
-        wr_conn_readcb(bev, c); /* frames already buffered would otherwise wait for new data */
+        wr_conn_reading(c, true);
+        wr_conn_input(c); /* frames already buffered would otherwise wait for new data */
     }
 }
 
 static void
 wr_conn_eventcb(struct bufferevent *bev, short what, void *arg)
 {
-    struct wr_conn *c = arg;
+    (void)bev;
+    wr_conn_peer_event(arg, what);
+}
 
+void
+wr_conn_peer_event(struct wr_conn *c, short what)
+{
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         if (c->state == WR_CS_RUNNING)
             wr_log(WR_LOG_WARN, "client unexpectedly closed TCP connection %s", c->peer);

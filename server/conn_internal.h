@@ -21,6 +21,7 @@
 struct bufferevent;
 struct evbuffer;
 struct event;
+struct event_base;
 struct wr_broker;
 struct wr_user;
 struct wr_vhost;
@@ -107,6 +108,7 @@ TAILQ_HEAD(wr_channel_list, wr_channel);
 struct wr_conn {
     struct wr_broker *broker;
     struct bufferevent *bev;
+    struct event *rd_ev; /* plain sockets: reads done by conn_read.c, not by the bufferevent */
     TAILQ_ENTRY(wr_conn) link;
     enum wr_conn_state state;
     char peer[80];
@@ -166,6 +168,13 @@ struct wr_conn {
 
 /* conn.c */
 struct evbuffer *wr_conn_out(struct wr_conn *c);
+/* conn_read.c: reads the socket itself from now on (plain TCP only); -1 when out of memory. */
+int wr_conn_read_own(struct wr_conn *c, struct event_base *base);
+/* Starts or stops reading, through the bufferevent or the connection's own read event. */
+void wr_conn_reading(struct wr_conn *c, bool on);
+/* conn.c: new bytes are in the input buffer / the peer closed or the socket failed. */
+void wr_conn_input(struct wr_conn *c);
+void wr_conn_peer_event(struct wr_conn *c, short what);
 int wr_conn_send(struct wr_conn *c, uint16_t ch, uint32_t id, const void *m);
 void wr_conn_schedule_flush(struct wr_conn *c, struct wr_channel *ch);
 /* Dispatches the queues of every consumer on the connection (credit or socket space freed). */
