@@ -74,7 +74,7 @@ struct wr_perf_run {
 
     /* Totals and the values at the previous progress line. */
     uint64_t sent, confirmed, nacked, received, unique, dup;
-    uint64_t peak_rss_kb; /* of --watch-pid */
+    uint64_t peak_rss_kb, page_kb; /* of --watch-pid */
     uint64_t last_sent, last_confirmed, last_received, last_tick_ns;
     struct wr_perf_hist lat, lat_tick;
 };
