@@ -32,7 +32,7 @@ static void wr_conn_writecb(struct bufferevent *bev, void *arg);
 static void wr_conn_eventcb(struct bufferevent *bev, short what, void *arg);
 void wr_conn_start_handshake(struct wr_conn *c);
 static struct wr_conn *wr_conn_new(struct wr_broker *b, struct bufferevent *bev,
-                                   const struct sockaddr *peer, char *tls_identity, bool own_reads);
+                                   const struct sockaddr *peer, char *tls_identity, bool own_io);
 
 static void
 wr_conn_describe_peer(struct wr_conn *c, const struct sockaddr *sa)
@@ -141,7 +141,7 @@ wr_conn_accept_bev(struct wr_broker *b, struct bufferevent *bev, const struct so
 
 static struct wr_conn *
 wr_conn_new(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr *peer,
-            char *tls_identity, bool own_reads)
+            char *tls_identity, bool own_io)
 {
     struct wr_conn *c = wr_xcalloc(1, sizeof(*c));
     struct event_base *base = wr_broker_base(b);
@@ -163,9 +163,10 @@ wr_conn_new(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr 
     c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), wr_conn_out_counted, c);
     bufferevent_setcb(c->bev, wr_conn_readcb, wr_conn_writecb, wr_conn_eventcb, c);
     bufferevent_setwatermark(c->bev, EV_WRITE, WR_OUT_LOW, 0);
-    bufferevent_enable(c->bev, EV_WRITE);
-    if (own_reads && wr_conn_read_own(c, base) < 0)
-        wr_log(WR_LOG_WARN, "connection %s: reading through the bufferevent", c->peer);
+    if (own_io && wr_conn_own_io(c, base) == 0)
+        bufferevent_disable(c->bev, EV_WRITE); /* enabled by default; conn_io.c writes */
+    else
+        bufferevent_enable(c->bev, EV_WRITE);
     wr_conn_reading(c, true);
     c->handshake_timer = evtimer_new(base, wr_conn_handshake_timeout, c);
     evtimer_add(c->handshake_timer, &tv);
@@ -173,6 +174,18 @@ wr_conn_new(struct wr_broker *b, struct bufferevent *bev, const struct sockaddr 
     wr_broker_conn_add(b, c);
     wr_log(WR_LOG_DEBUG, "accepting AMQP connection %s", c->peer);
     return c;
+}
+
+/* Exclusive queues go with their owner (Q-05) as soon as the connection is closed, before the
+ * client drops the socket: a client told close-ok may go on to redeclare them elsewhere.
+ * Deleting disowns, so walk from the end. */
+static void
+wr_conn_drop_exclusive(struct wr_conn *c)
+{
+    while (c->nowned > 0) {
+        struct wr_queue *q = c->owned[c->nowned - 1];
+        wr_queue_delete(q, true);
+    }
 }
 
 static void
@@ -183,11 +196,7 @@ wr_conn_destroy(struct wr_conn *c)
             wr_channel_free(c->chans[i]);
     }
     free(c->chans);
-    /* exclusive queues go with their owner; deleting disowns, so walk from the end */
-    while (c->nowned > 0) {
-        struct wr_queue *q = c->owned[c->nowned - 1];
-        wr_queue_delete(q, true);
-    }
+    wr_conn_drop_exclusive(c);
     free(c->owned);
     if (c->vh != NULL) {
         wr_vhost_count_connection(c->vh, -1);
@@ -203,6 +212,8 @@ wr_conn_destroy(struct wr_conn *c)
     event_free(c->flush_ev);
     if (c->rd_ev)
         event_free(c->rd_ev);
+    if (c->wr_ev)
+        event_free(c->wr_ev);
     evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
     evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     bufferevent_free(c->bev);
@@ -227,6 +238,7 @@ struct evbuffer *
 wr_conn_out(struct wr_conn *c)
 {
     c->sent = true;
+    wr_conn_output_added(c);
     return bufferevent_get_output(c->bev);
 }
 
@@ -331,6 +343,7 @@ wr_conn_linger(struct wr_conn *c)
             wr_channel_free(c->chans[i]);
     }
     c->open_channels = 0;
+    wr_conn_drop_exclusive(c);
     c->state = WR_CS_LINGER;
     if (c->heartbeat_timer)
         evtimer_del(c->heartbeat_timer);
@@ -557,6 +570,16 @@ static void
 wr_conn_writecb(struct bufferevent *bev, void *arg)
 {
     struct wr_conn *c = arg;
+
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        wr_conn_output_empty(c);
+    wr_conn_drained(c);
+}
+
+void
+wr_conn_drained(struct wr_conn *c)
+{
+    struct bufferevent *bev = c->bev;
 
     if (c->state == WR_CS_CLOSED) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)

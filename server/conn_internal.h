@@ -108,7 +108,10 @@ TAILQ_HEAD(wr_channel_list, wr_channel);
 struct wr_conn {
     struct wr_broker *broker;
     struct bufferevent *bev;
-    struct event *rd_ev; /* plain sockets: reads done by conn_read.c, not by the bufferevent */
+    /* plain sockets: reads and end-of-pass writes done by conn_io.c, not by the bufferevent */
+    struct event *rd_ev, *wr_ev;
+    bool write_queued; /* wr_ev is active */
+    bool write_waits;  /* the socket was full: the bufferevent writes the rest on EPOLLOUT */
     TAILQ_ENTRY(wr_conn) link;
     enum wr_conn_state state;
     char peer[80];
@@ -168,13 +171,20 @@ struct wr_conn {
 
 /* conn.c */
 struct evbuffer *wr_conn_out(struct wr_conn *c);
-/* conn_read.c: reads the socket itself from now on (plain TCP only); -1 when out of memory. */
-int wr_conn_read_own(struct wr_conn *c, struct event_base *base);
+/* conn_io.c: the connection does its socket I/O itself from now on (plain TCP only); -1 when
+ * out of memory. */
+int wr_conn_own_io(struct wr_conn *c, struct event_base *base);
 /* Starts or stops reading, through the bufferevent or the connection's own read event. */
 void wr_conn_reading(struct wr_conn *c, bool on);
-/* conn.c: new bytes are in the input buffer / the peer closed or the socket failed. */
+/* Output was added: it is written at the end of the loop pass. */
+void wr_conn_output_added(struct wr_conn *c);
+/* The bufferevent wrote everything that was waiting: back to end-of-pass writes. */
+void wr_conn_output_empty(struct wr_conn *c);
+/* conn.c: new bytes are in the input buffer / the peer closed or the socket failed / all output
+ * has been written. */
 void wr_conn_input(struct wr_conn *c);
 void wr_conn_peer_event(struct wr_conn *c, short what);
+void wr_conn_drained(struct wr_conn *c);
 int wr_conn_send(struct wr_conn *c, uint16_t ch, uint32_t id, const void *m);
 void wr_conn_schedule_flush(struct wr_conn *c, struct wr_channel *ch);
 /* Dispatches the queues of every consumer on the connection (credit or socket space freed). */

@@ -7,7 +7,7 @@ libwarren_a_SOURCES += \
 	server/channel.c server/channel.h \
 	server/settings.c server/settings.h \
 	server/clock.h \
-	server/conn.c server/conn.h server/conn_internal.h server/conn_read.c \
+	server/conn.c server/conn.h server/conn_internal.h server/conn_io.c \
 	server/dispatch.c \
 	server/error.c server/error.h \
 	server/exchange.c server/exchange.h \
