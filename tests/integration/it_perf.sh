@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # Smoke of the load generator against a real broker (benchmarks themselves are not CI tests):
-# a short confirmed run with manual acks, a pipelined fanout run and a rate-limited run must each
-# end with a SUMMARY line whose counts add up (every message received once, none lost).
+# a short confirmed run with manual acks, a pipelined fanout run, rate-limited runs on one and on
+# two threads and a counted run must each end with a SUMMARY line whose counts add up (every
+# message received once, none lost).
 set -euo pipefail
 
 BIN=${WARREN_BIN:-./warren}
@@ -46,6 +47,9 @@ run confirms 1 -x1 -y1 -s1024 -f persistent --durable -c100 -q100 -z 2 -u it-per
 run fanout 3 -x1 -y3 -s16 -a -e it.perf.fanout -t fanout --queues 3 --pipeline 16 -z 2 \
     -u it-perf-f
 run rate 1 -x10 -y2 -r50 --queues 2 -q10 --multi-ack-every 5 -z 2 -u it-perf-r
+# two worker threads, each with half of the roles and queues; one merged summary
+run workers 1 -x4 -y2 -r50 --queues 2 --workers 2 -q10 -C 100 -u it-perf-w
+[ "$(field sent)" = 400 ] || { echo "FAIL workers: sent $(field sent)"; fails=$((fails + 1)); }
 # counted runs end by themselves, and confirms cover every publish
 run counted 1 -x2 -y1 -C 5000 -c50 -q50 -u it-perf-n
 [ "$(field confirmed)" = 10000 ] || { echo "FAIL counted: confirmed $(field confirmed)"; fails=$((fails + 1)); }

@@ -33,6 +33,16 @@ wr_perf_hist_reset(struct wr_perf_hist *h)
 }
 
 void
+wr_perf_hist_merge(struct wr_perf_hist *h, const struct wr_perf_hist *from)
+{
+    for (unsigned i = 0; i < WR_PERF_HIST_BUCKETS; i++)
+        h->bucket[i] += from->bucket[i];
+    h->count += from->count;
+    if (from->max > h->max)
+        h->max = from->max;
+}
+
+void
 wr_perf_hist_record(struct wr_perf_hist *h, uint64_t v)
 {
     unsigned b = bucket_of(v);

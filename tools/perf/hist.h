@@ -16,6 +16,8 @@ struct wr_perf_hist {
 
 void wr_perf_hist_reset(struct wr_perf_hist *h);
 void wr_perf_hist_record(struct wr_perf_hist *h, uint64_t v);
+/* Adds the samples of from into h. */
+void wr_perf_hist_merge(struct wr_perf_hist *h, const struct wr_perf_hist *from);
 /* Upper bound of the bucket holding quantile q (0..1); 0 for an empty histogram. */
 uint64_t wr_perf_hist_quantile(const struct wr_perf_hist *h, double q);
 

@@ -24,6 +24,8 @@ static const char usage_text[] =
         "  --cleanup  delete the queues at the end   --drain S  wait for deliveries after "
         "publishing\n"
         "  --idle-conns N  open N idle connections   --heartbeat S   --src-addrs N (127.0.0.2..)\n"
+        "  --workers N  N threads, each with an equal share of the producers, consumers and\n"
+        "               queues (direct routing only; no progress lines, one merged summary)\n"
         "  --quiet  no progress lines\n";
 
 enum {
@@ -41,6 +43,7 @@ enum {
     OPT_HEARTBEAT,
     OPT_SRC,
     OPT_QUIET,
+    OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +77,7 @@ static const struct option long_opts[] = {
         {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
         {"src-addrs", required_argument, NULL, OPT_SRC},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"help", no_argument, NULL, '?'},
         {NULL, 0, NULL, 0},
 };
@@ -150,7 +154,7 @@ set_defaults(struct wr_perf_opts *o)
     o->port = 5672;
     o->user = o->pass = "guest";
     o->vhost = "/";
-    o->producers = o->consumers = o->queues = 1;
+    o->producers = o->consumers = o->queues = o->workers = 1;
     o->queue = "perf-q";
     o->exchange = "direct";
     o->type = "direct";
@@ -253,6 +257,9 @@ apply(struct wr_perf_opts *o, int c, char *arg)
     case OPT_QUIET:
         o->quiet = true;
         break;
+    case OPT_WORKERS:
+        o->workers = (int)num(arg);
+        break;
     default:
         usage(c == '?' ? 0 : 2);
     }
@@ -271,6 +278,15 @@ wr_perf_opts_parse(struct wr_perf_opts *o, int argc, char **argv)
         usage(2);
     if (o->seconds == 0 && o->pub_count == 0 && o->cons_count == 0 && o->idle_conns == 0) {
         fprintf(stderr, "warren-perf: give -z, -C or -D\n");
+        usage(2);
+    }
+    /* workers must not route into each other's queues: direct routing by queue name only */
+    bool by_name = strcmp(o->type, "direct") == 0 && !o->routing_key;
+    if (o->workers < 1 ||
+        (o->workers > 1 && (!by_name || o->idle_conns || o->producers % o->workers ||
+                            o->consumers % o->workers || o->queues % o->workers))) {
+        fprintf(stderr, "warren-perf: --workers N needs a direct exchange without -k, no idle "
+                        "connections, and producers, consumers and queues divisible by N\n");
         usage(2);
     }
     /* Acking more rarely than the prefetch window allows would stall the consumer. */

@@ -32,6 +32,7 @@ struct wr_perf_opts {
     unsigned confirm, prefetch, multi_ack, pipeline, heartbeat;
     bool persistent, autoack, durable, cleanup, quiet;
     int idle_conns, src_addrs;
+    int workers;   /* threads; each runs its share of producers, consumers and queues */
     int watch_pid; /* --watch-pid: sample this process's VmRSS every 100 ms (0 = none) */
 };
 
@@ -58,6 +59,9 @@ struct wr_perf_run {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     const struct timeval *hb_tv; /* common timeout shared by all heartbeat timers */
+    struct event *tick_ev, *stop_ev, *limit_ev;
+    int worker;                  /* this run's index among --workers (0 without) */
+    int queue_base;              /* its first queue's index among all queues */
     int next_open;               /* connections not yet opened start from here */
     uint64_t fanout;             /* queues each published message reaches */
     struct wr_perf_conn **conns; /* producers first, then consumers, then idle connections */
@@ -82,7 +86,8 @@ struct wr_perf_run {
 /* Monotonic clock in ns: the same clock stamps bodies and reads them on delivery. */
 uint64_t wr_perf_now_ns(void);
 
-/* CPU time this process has used, in ns: shows when the generator, not the broker, is the limit. */
+/* CPU time the calling thread has used, in ns: shows when the generator, not the broker, is
+ * the limit. */
 uint64_t wr_perf_cpu_ns(void);
 
 /* Run control (main.c). */
@@ -97,5 +102,7 @@ void wr_perf_seen_init(struct wr_perf_seen *s, int producers);
 /* Reporting (report.c). */
 void wr_perf_report_tick(struct wr_perf_run *r);
 void wr_perf_report_summary(struct wr_perf_run *r);
+/* Adds a worker's counts, times and latencies into the run that reports for all of them. */
+void wr_perf_report_merge(struct wr_perf_run *into, const struct wr_perf_run *w);
 
 #endif

@@ -113,7 +113,8 @@ publish_one(struct wr_perf_conn *c, struct wr_perf_producer *p, struct evbuffer 
 static double
 phase(const struct wr_perf_run *r, const struct wr_perf_producer *p)
 {
-    return (double)p->id / (double)(r->opt.producers > 0 ? r->opt.producers : 1);
+    double all = (double)(r->opt.producers > 0 ? r->opt.producers : 1) * r->opt.workers;
+    return ((double)p->id * r->opt.workers + r->worker) / all; /* interleaved across workers */
 }
 
 /* Messages this producer may publish now: -C, confirm window and rate credit. */

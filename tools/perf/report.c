@@ -80,3 +80,37 @@ wr_perf_report_summary(struct wr_perf_run *r)
     printf("\n");
     fflush(stdout);
 }
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+    return a == 0 ? b : b == 0 || a < b ? a : b;
+}
+
+static uint64_t
+latest(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+void
+wr_perf_report_merge(struct wr_perf_run *into, const struct wr_perf_run *w)
+{
+    into->sent += w->sent;
+    into->confirmed += w->confirmed;
+    into->nacked += w->nacked;
+    into->received += w->received;
+    into->unique += w->unique;
+    into->dup += w->dup;
+    into->nready += w->nready;
+    into->peak_rss_kb = latest(into->peak_rss_kb, w->peak_rss_kb);
+    into->fanout = w->fanout;
+    into->t_open_ns = earliest(into->t_open_ns, w->t_open_ns);
+    into->t0_ns = earliest(into->t0_ns, w->t0_ns);
+    into->t_end_pub_ns = latest(into->t_end_pub_ns, w->t_end_pub_ns);
+    into->t_last_recv_ns = latest(into->t_last_recv_ns, w->t_last_recv_ns);
+    into->t_last_confirm_ns = latest(into->t_last_confirm_ns, w->t_last_confirm_ns);
+    into->t_done_ns = latest(into->t_done_ns, w->t_done_ns);
+    into->cpu_done_ns += w->cpu_done_ns - w->cpu0_ns; /* cpu0_ns stays 0: a sum of deltas */
+    wr_perf_hist_merge(&into->lat, &w->lat);
+}

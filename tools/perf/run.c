@@ -19,8 +19,6 @@
 /* With no known expected count, a run ends after this long without deliveries. */
 #define IDLE_END_NS 2000000000ULL
 
-static struct event *tick_ev, *stop_ev, *limit_ev;
-
 uint64_t
 wr_perf_now_ns(void)
 {
@@ -33,7 +31,7 @@ uint64_t
 wr_perf_cpu_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* the run's own thread: workers add theirs */
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -92,15 +90,15 @@ start(struct wr_perf_run *r)
     r->t0_ns = r->last_tick_ns = wr_perf_now_ns();
     r->cpu0_ns = wr_perf_cpu_ns();
     struct timeval sec = {1, 0};
-    tick_ev = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
-    event_add(tick_ev, &sec);
+    r->tick_ev = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
+    event_add(r->tick_ev, &sec);
     for (int i = 0; i < r->opt.producers; i++)
         wr_perf_producer_clock(r->conns[i]);
     if (r->opt.seconds > 0) {
         double s = r->opt.seconds;
         struct timeval lim = {(time_t)s, (suseconds_t)((s - (double)(time_t)s) * 1e6)};
-        limit_ev = evtimer_new(r->base, limit_cb, r);
-        evtimer_add(limit_ev, &lim);
+        r->limit_ev = evtimer_new(r->base, limit_cb, r);
+        evtimer_add(r->limit_ev, &lim);
     }
     pump_all(r);
     wr_perf_check_done(r);
@@ -227,14 +225,15 @@ wr_perf_run_finish(struct wr_perf_run *r)
     r->stopping = true;
     r->t_done_ns = wr_perf_now_ns();
     r->cpu_done_ns = wr_perf_cpu_ns();
-    wr_perf_report_summary(r);
-    if (tick_ev)
-        event_del(tick_ev);
-    if (limit_ev)
-        event_del(limit_ev);
+    if (r->opt.workers == 1)
+        wr_perf_report_summary(r); /* workers: main.c reports for all once they are done */
+    if (r->tick_ev)
+        event_del(r->tick_ev);
+    if (r->limit_ev)
+        event_del(r->limit_ev);
     struct timeval grace = {3, 0};
-    stop_ev = evtimer_new(r->base, force_exit, r);
-    evtimer_add(stop_ev, &grace);
+    r->stop_ev = evtimer_new(r->base, force_exit, r);
+    evtimer_add(r->stop_ev, &grace);
     if (r->opt.cleanup && r->nconns > 0 && r->conns[0]->state == WR_PERF_READY)
         wr_perf_conn_delete_queues(r->conns[0]);
     else
