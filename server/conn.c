@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Connection lifecycle and the input loop: every complete frame in the input buffer is parsed
  * in one pass, checked against the negotiated limits before anything is allocated (W-04..W-09),
- * and handed to the dispatcher. Output is batched by the bufferevent: one write per loop pass;
- * plain sockets are read by conn_read.c. */
+ * and handed to the dispatcher. Output is batched: one write per loop pass. The socket I/O of
+ * plain connections is conn_io.c's; TLS connections leave theirs to the OpenSSL bufferevent. */
 #include "server/conn_internal.h"
 
 #include "amqp/frame.h"

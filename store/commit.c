@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store_internal.h"
@@ -247,58 +246,6 @@ write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
     return 0;
 }
 
-/* An append past a file's end changes its size, and fdatasync then commits the filesystem's
- * journal besides the data (ext4 here: 310-370 us for a two-file sync, against about 200 us for
- * overwrites; persistent publishing with confirms gains 10%). So the thread writes zeros ahead of
- * the appends, a chunk at a time, and most syncs overwrite blocks the file already has. Recovery
- * reads zeros as the clean end of a segment or a queue index. Store files are append-only, so the
- * zeros never cover data; a stale entry left by a reused descriptor only skips the zeroing until
- * the file passes it. */
-#define ZERO_MIN 4096u
-#define ZERO_MAX (1u << 20)
-
-/* Only a speed-up: when it fails (a full disk) the appends simply extend the file. */
-static void
-zero_ahead(struct wr_store *s, int fd, uint64_t end)
-{
-    static const uint8_t zeros[64 * 1024];
-    struct stat st;
-    uint64_t *z;
-
-    if ((size_t)fd >= s->zero_cap) {
-        size_t old = s->zero_cap;
-        if (!(z = store_grow(s->zero_end, &s->zero_cap, (size_t)fd + 1, sizeof(*z))))
-            return;
-        memset(z + old, 0, (s->zero_cap - old) * sizeof(*z));
-        s->zero_end = z;
-    }
-    if (end <= s->zero_end[fd] || fstat(fd, &st) < 0)
-        return;
-    if ((uint64_t)st.st_size > end) { /* zeroed already, under another descriptor */
-        s->zero_end[fd] = (uint64_t)st.st_size;
-        return;
-    }
-    uint64_t ahead = end < ZERO_MIN ? ZERO_MIN : end > ZERO_MAX ? ZERO_MAX : end;
-    uint64_t to = (end + ahead + ZERO_MIN - 1) & ~(uint64_t)(ZERO_MIN - 1);
-    s->zero_end[fd] = to; /* also after a failure: the next chunk tries again */
-    for (uint64_t off = end; off < to; off += sizeof(zeros)) {
-        size_t n = to - off < sizeof(zeros) ? (size_t)(to - off) : sizeof(zeros);
-        if (write_all(fd, zeros, n, off) < 0)
-            return;
-    }
-}
-
-/* Writes one append and the zeros after it. */
-static int
-append_at(struct wr_store *s, int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-    int rc = write_all(fd, p, len, off);
-
-    if (rc == 0 && !s->opts.no_fsync)
-        zero_ahead(s, fd, off + len);
-    return rc;
-}
-
 struct fdset {
     int *fd;
     size_t n, cap;
@@ -324,13 +271,12 @@ write_batch(struct wr_store *s, struct store_batch *b, struct fdset *f)
 {
     int rc = 0;
 
-    if (b->len && (rc = append_at(s, b->seg_fd, b->data, b->len, b->seg_off)) == 0)
+    if (b->len && (rc = write_all(b->seg_fd, b->data, b->len, b->seg_off)) == 0)
         rc = fdset_add(f, b->seg_fd);
-    for (size_t i = 0; rc == 0 && i < b->nq; i++) {
-        const struct store_qbuf *qb = &b->qbufs[i];
-        if ((rc = append_at(s, qb->fd, qb->buf, qb->len, qb->off)) == 0)
-            rc = fdset_add(f, qb->fd);
-    }
+    for (size_t i = 0; rc == 0 && i < b->nq; i++)
+        if ((rc = write_all(b->qbufs[i].fd, b->qbufs[i].buf, b->qbufs[i].len, b->qbufs[i].off)) ==
+            0)
+            rc = fdset_add(f, b->qbufs[i].fd);
     if (rc == 0 && b->sync_msgdir)
         rc = fdset_add(f, s->msg_dir_fd);
     if (rc == 0 && b->sync_qdir)

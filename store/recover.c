@@ -318,8 +318,9 @@ replay_file(struct wr_store *s, struct replay *rp, int fd)
     while (rc == 0 && !end && (n = pread(fd, buf, QCHUNK, (off_t)off)) > 0) {
         size_t whole = (size_t)n - (size_t)n % STORE_QREC;
         for (size_t i = 0; rc == 0 && !end && i < whole; i += STORE_QREC) {
-            /* zeros written ahead of appends end the log (the rewrite drops them); zeros with
-             * records after them are damage, reported by apply */
+            /* zeros after the last record (the file grew but the data never reached the disk)
+             * end the log, and the rewrite drops them; zeros with records after them are
+             * damage, reported by apply */
             if (off + i >= data_to && all_zero(buf + i, STORE_QREC)) {
                 if ((data_to = nonzero_from(fd, off + i)) == UINT64_MAX) {
                     rp->dirty = end = true;

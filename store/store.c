@@ -178,7 +178,6 @@ wr_store_close(struct wr_store *s)
         free(s->segs[i]);
     }
     free(s->segs);
-    free(s->zero_end);
     store_queues_free(s);
     store_tab_fini(&s->tab);
     close_fd(s->q_dir_fd);

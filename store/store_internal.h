@@ -153,9 +153,6 @@ struct wr_store {
     struct store_bq todo, done; /* under mu */
     bool stop;                  /* under mu */
     atomic_uint_fast64_t fsyncs, rounds, records, pending_bytes;
-    /* the thread's own: per fd, the end of the zeros written ahead of appends (commit.c) */
-    uint64_t *zero_end;
-    size_t zero_cap;
 };
 
 /* crc32c.c */
