@@ -310,6 +310,13 @@ test_bitflip_header(void **state)
     assert_true(t->warnings >= 2);
 }
 
+/* The index file of queue 1, the queue fill_and_close() fills. */
+static void
+idx_of(const struct tenv *t, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/queues/%016x.idx", t->dir, 1);
+}
+
 static void
 test_bitflip_qindex(void **state)
 {
@@ -318,7 +325,7 @@ test_bitflip_qindex(void **state)
     char seg[128], idx[128];
 
     fill_and_close(t, ids, seg, sizeof(seg));
-    snprintf(idx, sizeof(idx), "%s/queues/%016x.idx", t->dir, 1);
+    idx_of(t, idx, sizeof(idx));
     flip(idx, 5 * 24 + 9);
     t->warnings = 0;
     expect_all_but(t, ids, 5);
@@ -356,7 +363,7 @@ test_zero_tail_clean_end(void **state)
     char seg[128], idx[128];
 
     fill_and_close(t, ids, seg, sizeof(seg));
-    snprintf(idx, sizeof(idx), "%s/queues/%016x.idx", t->dir, 1);
+    idx_of(t, idx, sizeof(idx));
     append_zeros(seg, 8192);
     append_zeros(idx, 8192);
     t->warnings = 0;
@@ -376,7 +383,7 @@ test_zero_record_inside_qindex(void **state)
     uint8_t zero[24] = {0};
 
     fill_and_close(t, ids, seg, sizeof(seg));
-    snprintf(idx, sizeof(idx), "%s/queues/%016x.idx", t->dir, 1);
+    idx_of(t, idx, sizeof(idx));
     int fd = open(idx, O_RDWR);
     assert_true(fd >= 0);
     assert_int_equal(pwrite(fd, zero, sizeof(zero), 7 * 24), 24);
