@@ -111,7 +111,6 @@ struct wr_conn {
     /* plain sockets: reads and end-of-pass writes done by conn_io.c, not by the bufferevent */
     struct event *rd_ev, *wr_ev;
     bool write_queued; /* wr_ev is active */
-    bool write_waits;  /* the socket was full: the bufferevent writes the rest on EPOLLOUT */
     TAILQ_ENTRY(wr_conn) link;
     enum wr_conn_state state;
     char peer[80];

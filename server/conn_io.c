@@ -61,6 +61,14 @@ wr_conn_raw_read(evutil_socket_t fd, short what, void *arg)
     wr_conn_input(c);
 }
 
+/* The socket was full: the bufferevent writes the rest on EPOLLOUT, with EV_WRITE enabled only
+ * for that while this file does the writes. */
+static bool
+wr_conn_write_waits(const struct wr_conn *c)
+{
+    return (bufferevent_get_enabled(c->bev) & EV_WRITE) != 0;
+}
+
 /* Activated by the first output of a pass, this runs behind every socket event the poll
  * returned: what the pass produced goes out in one write. */
 static void
@@ -71,7 +79,7 @@ wr_conn_raw_write(evutil_socket_t fd, short what, void *arg)
 
     (void)fd, (void)what;
     c->write_queued = false;
-    if (c->write_waits || evbuffer_get_length(out) == 0)
+    if (wr_conn_write_waits(c) || evbuffer_get_length(out) == 0)
         return;
     /* the bufferevent keeps the buffer's front frozen except around its own writes */
     evbuffer_unfreeze(out, 1);
@@ -82,7 +90,6 @@ wr_conn_raw_write(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (evbuffer_get_length(out) > 0) {
-        c->write_waits = true;
         bufferevent_enable(c->bev, EV_WRITE);
         return;
     }
@@ -92,7 +99,7 @@ wr_conn_raw_write(evutil_socket_t fd, short what, void *arg)
 void
 wr_conn_output_added(struct wr_conn *c)
 {
-    if (c->wr_ev != NULL && !c->write_queued && !c->write_waits) {
+    if (c->wr_ev != NULL && !c->write_queued && !wr_conn_write_waits(c)) {
         c->write_queued = true;
         event_active(c->wr_ev, 0, 0);
     }
@@ -101,10 +108,8 @@ wr_conn_output_added(struct wr_conn *c)
 void
 wr_conn_output_empty(struct wr_conn *c)
 {
-    if (c->wr_ev != NULL && c->write_waits) {
-        c->write_waits = false;
+    if (c->wr_ev != NULL)
         bufferevent_disable(c->bev, EV_WRITE);
-    }
 }
 
 int
