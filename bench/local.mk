@@ -6,10 +6,12 @@ EXTRA_DIST += bench/compare
 
 .PHONY: bench bench-quick
 
-bench: warren$(EXEEXT) warren-perf$(EXEEXT)
+bench: warren$(EXEEXT) warren-perf$(EXEEXT) warren-jitter$(EXEEXT)
 	WARREN_BIN=$(abs_top_builddir)/warren$(EXEEXT) PERF_BIN=$(abs_top_builddir)/warren-perf$(EXEEXT) \
+	JITTER_BIN=$(abs_top_builddir)/warren-jitter$(EXEEXT) \
 	bash $(top_srcdir)/bench/compare --out $(top_srcdir)/docs/bench $(BENCH_ARGS)
 
-bench-quick: warren$(EXEEXT) warren-perf$(EXEEXT)
+bench-quick: warren$(EXEEXT) warren-perf$(EXEEXT) warren-jitter$(EXEEXT)
 	WARREN_BIN=$(abs_top_builddir)/warren$(EXEEXT) PERF_BIN=$(abs_top_builddir)/warren-perf$(EXEEXT) \
+	JITTER_BIN=$(abs_top_builddir)/warren-jitter$(EXEEXT) \
 	bash $(top_srcdir)/bench/compare --quick --out $(top_srcdir)/docs/bench $(BENCH_ARGS)

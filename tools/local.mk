@@ -1,6 +1,8 @@
 # tools/: developer tools built with the project.
 #   warren-perf   PerfTest-style load generator (tools/perf/), links libwarren.a for the codec.
-noinst_PROGRAMS = warren-perf
+#   warren-jitter how late sleeping threads wake on each CPU (the floor of benchmark latencies).
+noinst_PROGRAMS = warren-perf warren-jitter
+warren_jitter_SOURCES = tools/jitter.c
 warren_perf_SOURCES = \
 	tools/perf/perf.h tools/perf/main.c tools/perf/opts.c \
 	tools/perf/run.c tools/perf/run.h \

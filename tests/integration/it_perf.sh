@@ -3,7 +3,7 @@
 # Smoke of the load generator against a real broker (benchmarks themselves are not CI tests):
 # a short confirmed run with manual acks, a pipelined fanout run, rate-limited runs on one and on
 # two threads and a counted run must each end with a SUMMARY line whose counts add up (every
-# message received once, none lost).
+# message received once, none lost); warren-jitter must report every CPU.
 set -euo pipefail
 
 BIN=${WARREN_BIN:-./warren}
@@ -53,4 +53,16 @@ run workers 1 -x4 -y2 -r50 --queues 2 --workers 2 -q10 -C 100 -u it-perf-w
 # counted runs end by themselves, and confirms cover every publish
 run counted 1 -x2 -y1 -C 5000 -c50 -q50 -u it-perf-n
 [ "$(field confirmed)" = 10000 ] || { echo "FAIL counted: confirmed $(field confirmed)"; fails=$((fails + 1)); }
+# warren-jitter: one line per online CPU, each with its wake-ups counted
+JITTER=${WARREN_JITTER:-$(dirname "$PERF")/warren-jitter}
+if [ -x "$JITTER" ]; then
+    "$JITTER" 1 >"$DIR/jitter" 2>&1 || true
+    if [ "$(grep -c '^JITTER cpu=[0-9]* wakeups=[1-9]' "$DIR/jitter")" = "$(nproc)" ]; then
+        echo "ok jitter: $(nproc) cpus"
+    else
+        echo "FAIL jitter"; cat "$DIR/jitter"; fails=$((fails + 1))
+    fi
+else
+    echo "FAIL jitter: $JITTER missing"; fails=$((fails + 1))
+fi
 exit $((fails > 0))
