@@ -19,6 +19,20 @@ wr_on_signal(evutil_socket_t sig, short what, void *arg)
     wr_broker_shutdown(b);
 }
 
+/* A second SIGTERM must not end the shutdown half way (timeout(1) sends one to the process
+ * and another to its process group): from here on they stay pending until exit. The store
+ * thread blocks every signal, so this thread's mask is the process's. */
+static void
+wr_block_stop_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static void
 wr_event_log(int severity, const char *msg)
 {
@@ -59,6 +73,7 @@ main(int argc, char **argv)
     evsignal_add(sigterm, NULL);
     evsignal_add(sigint, NULL);
     event_base_dispatch(base);
+    wr_block_stop_signals();
     event_free(sigterm);
     event_free(sigint);
     wr_broker_free(b);

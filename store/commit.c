@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -366,7 +367,11 @@ thread_main(void *arg)
 {
     struct wr_store *s = arg;
     uint64_t one = 1;
+    sigset_t all;
 
+    /* Signals are the loop thread's: it blocks SIGTERM while it shuts down. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         struct store_bq q = STAILQ_HEAD_INITIALIZER(q);
         pthread_mutex_lock(&s->mu);

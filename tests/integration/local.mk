@@ -54,6 +54,9 @@ TESTS += tests/integration/it_ack_timeout.sh
 EXTRA_DIST += tests/integration/it_ack_timeout.sh
 TESTS += tests/integration/it_defs.sh
 EXTRA_DIST += tests/integration/it_defs.sh
+# a second SIGTERM during shutdown must not kill the broker half way
+TESTS += tests/integration/it_stop.sh
+EXTRA_DIST += tests/integration/it_stop.sh
 # warren-perf smoke (issue 7): short runs whose counts must add up
 TESTS += tests/integration/it_perf.sh
 EXTRA_DIST += tests/integration/it_perf.sh
