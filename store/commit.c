@@ -159,9 +159,11 @@ complete(struct wr_store *s, struct store_batch *b)
 }
 
 static bool
-batch_empty(const struct store_batch *b)
+cur_has_work(const struct wr_store *s)
 {
-    return !(b->len || b->nq || b->nw || b->nun || b->cjob);
+    const struct store_batch *b = s->cur;
+
+    return b && (b->len || b->nq || b->nw || b->nun || b->cjob);
 }
 
 /* Takes the batches the thread has finished; returns how many. */
@@ -201,10 +203,10 @@ done_cb(evutil_socket_t fd, short what, void *arg)
         store_log(s, WR_STORE_LOG_ERROR, "message store: eventfd read: %s", strerror(errno));
     /* With every batch in flight done the thread is idle: hand it the next one before running
      * the completions (confirms, acks), so its next round overlaps them. */
-    if (take_done(s, &done) == s->inflight && s->cur && !batch_empty(s->cur))
+    if (take_done(s, &done) == s->inflight && cur_has_work(s))
         store_commit_submit(s);
     complete_all(s, &done);
-    if (s->inflight == 0 && s->cur && !batch_empty(s->cur))
+    if (s->inflight == 0 && cur_has_work(s))
         store_commit_submit(s);
 }
 
@@ -316,9 +318,8 @@ sync_fds(struct wr_store *s, const struct fdset *f)
 {
     if (s->opts.no_fsync)
         return 0;
-    /* Start writeback of every file before waiting on any, so their data goes to the device
-     * together and on ext4 the first fdatasync's journal commit covers the others' size changes. A
-     * hint only: fdatasync reports the errors. */
+    /* Start writeback of every file before waiting on any, so their writes reach the device
+     * together rather than one file after the other. A hint only: fdatasync reports errors. */
     for (size_t i = 0; f->n > 1 && i < f->n; i++)
         (void)sync_file_range(f->fd[i], 0, 0, SYNC_FILE_RANGE_WRITE);
     for (size_t i = 0; i < f->n; i++) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* warren-jitter: how late a sleeping thread wakes on each CPU this process may use, on an
- * otherwise idle machine. Latency percentiles of the benchmarks cannot be better than this: on the
- * 2-core machine of docs/bench a kernel thread (kdamond, proactive reclaim) holds a CPU for 2-4 ms
- * about once a second.
+ * otherwise idle machine. Stalls seen here stall the brokers and the load generator too and show
+ * in the benchmarks' latency tails: on the 2-core machine of docs/bench a kernel thread (kdamond,
+ * proactive reclaim) holds a CPU for 2-4 ms about once a second.
  *
  * usage: warren-jitter [SECONDS]   prints one line per CPU:
  *   JITTER cpu=N wakeups=W late_500us=A late_1ms=B max_late_us=M */
